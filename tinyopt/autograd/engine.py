@@ -1,0 +1,143 @@
+"""The backward pass: reverse-mode differentiation over the recorded graph.
+
+1. Sort the graph topologically, iteratively (a 5,000-op chain must not hit
+   Python's recursion limit, as micrograd's recursive sort does).
+2. Walk it from the output back, calling each node's ``backward(grad)`` and
+   summing the gradients that reach a node along different paths.
+3. ``backward`` adds the result into ``.grad`` of the leaves (gradients
+   accumulate until reset); ``grad`` returns them instead.
+
+Unless the graph is retained, each node's backward function is dropped after
+use (it holds the saved inputs), so a second pass through it raises.
+"""
+from .. import backend
+from .mode import no_grad, enable_grad
+from .tensor import Tensor
+
+
+def _freed(_grad):
+    raise RuntimeError(
+        "Trying to backward through the graph a second time: its saved values were freed "
+        "after the first backward. Pass retain_graph=True to the first call if you need "
+        "to go through it twice.")
+
+
+def topological_order(roots):
+    """Nodes that require grad and lead to ``roots``, each after all its parents."""
+    order, visited = [], set()
+    stack = [(root, False) for root in roots if root.requires_grad]
+    while stack:
+        node, parents_done = stack.pop()
+        if parents_done:
+            order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack.append((node, True))
+        stack.extend((p, False) for p in node._parents
+                     if p.requires_grad and id(p) not in visited)
+    return order
+
+
+def _seed_gradient(output, gradient):
+    """The gradient that starts the pass: ones for a scalar, else the given one."""
+    if gradient is None:
+        if output.data.size != 1:
+            raise RuntimeError(
+                f"grad can be implicitly created only for scalar outputs, got shape "
+                f"{output.shape}: pass a gradient of that shape")
+        return Tensor(backend.xp.ones_like(output.data))
+    gradient = gradient if isinstance(gradient, Tensor) else Tensor(gradient)
+    if gradient.shape != output.shape:
+        raise ValueError(f"gradient has shape {gradient.shape} but the output has shape "
+                         f"{output.shape}")
+    return gradient
+
+
+def _propagate(outputs, seeds, retain_graph, create_graph):
+    """Run the backward pass; return {id(node): gradient Tensor} for every node reached."""
+    for output in outputs:
+        if not output.requires_grad:
+            raise RuntimeError("element of outputs does not require grad and has no graph: "
+                               "was it computed under no_grad, or from tensors that do not "
+                               "require grad?")
+    grads = {}
+    for output, seed in zip(outputs, seeds):
+        grads[id(output)] = grads[id(output)] + seed if id(output) in grads else seed
+    order = topological_order(outputs)
+    with enable_grad() if create_graph else no_grad():
+        for node in reversed(order):
+            grad = grads.get(id(node))
+            if grad is None or node._backward is None:
+                continue
+            parents = node._parents
+            parent_grads = node._backward(grad)
+            if not retain_graph:
+                node._backward, node._parents = _freed, ()
+            for parent, parent_grad in zip(parents, parent_grads):
+                if parent_grad is None or not parent.requires_grad:
+                    continue
+                key = id(parent)
+                grads[key] = grads[key] + parent_grad if key in grads else parent_grad
+    return order, grads
+
+
+def backward(output, gradient=None, retain_graph=False):
+    """Add d(output)/d(leaf) into ``leaf.grad`` for every leaf that requires grad."""
+    seed = _seed_gradient(output, gradient)
+    order, grads = _propagate([output], [seed], retain_graph, create_graph=False)
+    for node in order:
+        grad = grads.get(id(node))
+        if node._backward is not None or grad is None:
+            continue
+        if node.grad is None:
+            node.grad = backend.xp.array(grad.data, dtype=node.dtype)
+        else:
+            node.grad += grad.data  # in place: views of .grad (flat buffers) stay valid
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=False):
+    """Gradients of ``outputs`` with respect to ``inputs``, returned instead of accumulated.
+
+    Args:
+        outputs: a Tensor or a sequence of Tensors to differentiate.
+        inputs: a Tensor or a sequence of Tensors (leaves or intermediate results).
+        grad_outputs: d(loss)/d(output) for each output; None means ones for
+            one-element outputs.
+        retain_graph: keep the graph for another pass (defaults to ``create_graph``).
+        create_graph: record the backward pass itself, so the returned gradients
+            can be differentiated again (Hessian-vector products).
+        allow_unused: return None for an input the outputs do not depend on,
+            instead of raising.
+
+    Returns:
+        A tuple with one gradient Tensor (or None) per input.
+
+    Example (a Hessian-vector product)::
+
+        g, = grad(loss, w, create_graph=True)
+        hv, = grad((g * v).sum(), w)
+    """
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if grad_outputs is None or isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f"grad_outputs has {len(grad_outputs)} entries for {len(outputs)} "
+                         "outputs")
+    for i, tensor in enumerate(inputs):
+        if not tensor.requires_grad:
+            raise RuntimeError(f"inputs[{i}] does not require grad")
+    seeds = [_seed_gradient(o, g) for o, g in zip(outputs, grad_outputs)]
+    retain = create_graph if retain_graph is None else retain_graph
+    _, grads = _propagate(outputs, seeds, retain, create_graph)
+    result = []
+    for i, tensor in enumerate(inputs):
+        found = grads.get(id(tensor))
+        if found is None and not allow_unused:
+            raise RuntimeError(f"inputs[{i}] was not used to compute the outputs "
+                               "(pass allow_unused=True to get None for it)")
+        result.append(found)
+    return tuple(result)

@@ -1,0 +1,48 @@
+"""Gradient mode: whether operations record the graph (``no_grad``, ``enable_grad``)."""
+import functools
+import threading
+
+_state = threading.local()
+
+
+def is_grad_enabled():
+    """True when new operations record their graph for ``backward``."""
+    return getattr(_state, "enabled", True)
+
+
+def set_grad_enabled(enabled):
+    """Turn graph recording on or off (prefer the ``no_grad`` context manager)."""
+    _state.enabled = bool(enabled)
+
+
+class _GradMode:
+    """Context manager and decorator that sets gradient mode inside its block."""
+
+    enabled = True
+
+    def __enter__(self):
+        self.previous = is_grad_enabled()
+        set_grad_enabled(self.enabled)
+        return self
+
+    def __exit__(self, *exc):
+        set_grad_enabled(self.previous)
+
+    def __call__(self, function):
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            with self.__class__():
+                return function(*args, **kwargs)
+        return wrapper
+
+
+class no_grad(_GradMode):
+    """Operations inside ``with no_grad():`` build no graph (evaluation, optimizer steps)."""
+
+    enabled = False
+
+
+class enable_grad(_GradMode):
+    """Operations inside ``with enable_grad():`` record the graph even under ``no_grad``."""
+
+    enabled = True

@@ -1,0 +1,47 @@
+"""Broadcasting in one place: undoing it in backward, and naming shapes in errors.
+
+Following MyGrad and HIPS autograd, the gradient of a broadcast operand is the
+output gradient summed over the leading axes that broadcasting added and over
+the axes where the operand had size 1. Every binary op calls ``unbroadcast``
+once, so its own gradient rule stays a one-liner.
+"""
+from ..tensor import Tensor
+
+
+def unbroadcast(grad, shape):
+    """Sum ``grad`` down to ``shape``, undoing NumPy/PyTorch broadcasting."""
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
+    return grad.sum(dim=axes).reshape(shape)
+
+
+def operand(value):
+    """Split an operand into (array or Python scalar, Tensor or None).
+
+    Python numbers stay Python numbers so that ``float32_tensor * 0.5`` stays
+    float32 (NumPy's "weak scalar" promotion); arrays become constant tensors.
+    """
+    if isinstance(value, Tensor):
+        return value.data, value
+    if isinstance(value, (bool, int, float)):
+        return value, None
+    constant = Tensor(value)
+    return constant.data, constant
+
+
+def broadcast_apply(op, function, a, b):
+    """``function(a, b)``, re-raising a broadcast failure with the op and both shapes."""
+    try:
+        return function(a, b)
+    except ValueError as error:
+        if "broadcast" not in str(error):
+            raise
+        raise ValueError(f"{op}: shapes {_shape(a)} and {_shape(b)} cannot be broadcast "
+                         "together") from None
+
+
+def _shape(value):
+    return getattr(value, "shape", ())

@@ -1,0 +1,22 @@
+"""``Parameter``: a tensor that a ``Module`` registers as trainable."""
+from .. import backend
+from ..autograd import Tensor
+
+
+class Parameter(Tensor):
+    """A leaf tensor that requires grad and is found by ``Module.parameters()``.
+
+    ``.data`` and ``.grad`` are backend arrays; optimizers update ``.data`` in
+    place and read ``.grad``.
+    """
+
+    def __init__(self, data, requires_grad=True):
+        if isinstance(data, Tensor):
+            data = data.data
+        data = backend.asarray(data)
+        if not backend.is_float(data.dtype):
+            data = data.astype(backend.default_dtype())
+        super().__init__(data, requires_grad=requires_grad)
+
+    def __repr__(self):
+        return "Parameter containing:\n" + super().__repr__()
