@@ -15,7 +15,7 @@ import numbers
 
 import numpy
 
-from ._common import check_seed, float_tensor, label_tensor
+from ._common import float_tensor, host_rng, label_tensor
 
 
 def _sklearn_digits():
@@ -50,7 +50,8 @@ def load_digits(test_fraction=0.2, seed=0, flatten=True):
 
     Args:
         test_fraction: share of each class held out for testing, in (0, 1).
-        seed: integer seed of the (stratified) split.
+        seed: integer seed of the (stratified) split; None draws it from
+            ``backend.rng()`` (see ``tinyopt.manual_seed``).
         flatten: images as rows of 64 pixels; ``False`` gives shape (n, 1, 8, 8)
             for convolutional networks.
 
@@ -64,11 +65,10 @@ def load_digits(test_fraction=0.2, seed=0, flatten=True):
     if (isinstance(test_fraction, bool) or not isinstance(test_fraction, numbers.Real)
             or not 0 < test_fraction < 1):
         raise ValueError(f"test_fraction must be a number in (0, 1), got {test_fraction!r}")
-    seed = check_seed(seed)
     pixels, labels = _sklearn_digits()
     X = pixels / 16.0  # the scikit-learn digits are 4-bit grey levels 0..16
     if not flatten:
         X = X.reshape(-1, 1, 8, 8)
-    train, test = stratified_split(labels, test_fraction, numpy.random.default_rng(seed))
+    train, test = stratified_split(labels, test_fraction, host_rng(seed))
     return (float_tensor(X[train]), label_tensor(labels[train]),
             float_tensor(X[test]), label_tensor(labels[test]))

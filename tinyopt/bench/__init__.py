@@ -1,0 +1,5 @@
+"""Benchmarks a user can run on their own machine: ``tinyopt bench train``.
+
+Every benchmark measures tinyopt and a reference (PyTorch, when installed) in
+the same run and reports the ratio, never an absolute time alone.
+"""
