@@ -7,5 +7,6 @@ from . import backend
 from .autograd import (Tensor, cat, enable_grad, grad, gradcheck, is_grad_enabled, no_grad,
                        stack, tensor, where)
 from .backend import manual_seed
+from . import data, nn, optim
 
 __version__ = "0.1.0"

@@ -78,6 +78,10 @@ def _propagate(outputs, seeds, retain_graph, create_graph):
             for parent, parent_grad in zip(parents, parent_grads):
                 if parent_grad is None or not parent.requires_grad:
                     continue
+                if parent_grad.shape != parent.shape:  # a wrong rule fails here, not later
+                    raise RuntimeError(
+                        f"backward of {node._op} returned a gradient of shape "
+                        f"{parent_grad.shape} for an input of shape {parent.shape}")
                 key = id(parent)
                 grads[key] = grads[key] + parent_grad if key in grads else parent_grad
     return order, grads

@@ -20,6 +20,12 @@ class _GradMode:
 
     enabled = True
 
+    def __new__(cls, function=None):
+        # ``@no_grad`` without parentheses decorates directly, as in PyTorch
+        if function is not None:
+            return cls()(function)
+        return super().__new__(cls)
+
     def __enter__(self):
         self.previous = is_grad_enabled()
         set_grad_enabled(self.enabled)

@@ -194,9 +194,12 @@ class Tensor:
 
     def std(self, dim=None, keepdim=False, *, correction=1, unbiased=None, axis=None,
             keepdims=None):
-        """Standard deviation: the square root of ``var`` with the same arguments."""
-        return self.var(dim, keepdim, correction=correction, unbiased=unbiased, axis=axis,
-                        keepdims=keepdims).sqrt()
+        """Standard deviation: the square root of ``var`` with the same arguments.
+
+        Where all values are equal the gradient is 0 (PyTorch's choice), not nan."""
+        if unbiased is not None:
+            correction = 1 if unbiased else 0
+        return _rd.std(self, _dim(dim, axis), _keep(keepdim, keepdims), correction)
 
     def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """The maximum; with ``dim``, a ``(values, indices)`` pair as in PyTorch."""
@@ -285,7 +288,7 @@ def make_result(data, parents, backward, op):
     ``backward(grad)`` returns one gradient Tensor (or None) per parent.
     """
     out = Tensor.__new__(Tensor)
-    out.data = data
+    out.data = backend.xp.asarray(data)  # full reductions give NumPy scalars; keep arrays
     out.grad = None
     out._op = op
     if is_grad_enabled() and any(p.requires_grad for p in parents):

@@ -22,6 +22,9 @@ class GELU(Module):
     def forward(self, x):
         return F.gelu(x, self.approximate)
 
+    def extra_repr(self):
+        return f"approximate={self.approximate!r}"
+
 
 class Tanh(Module):
     """Hyperbolic tangent."""
@@ -47,6 +50,9 @@ class Softplus(Module):
     def forward(self, x):
         return F.softplus(x, self.beta, self.threshold)
 
+    def extra_repr(self):
+        return f"beta={self.beta}, threshold={self.threshold}"
+
 
 class Softmax(Module):
     """Softmax along ``dim``."""
@@ -58,6 +64,9 @@ class Softmax(Module):
     def forward(self, x):
         return F.softmax(x, self.dim)
 
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
 
 class LogSoftmax(Module):
     """Log-softmax along ``dim``."""
@@ -68,6 +77,9 @@ class LogSoftmax(Module):
 
     def forward(self, x):
         return F.log_softmax(x, self.dim)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
 
 
 class Dropout(Module):

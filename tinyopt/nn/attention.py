@@ -27,6 +27,8 @@ class CausalSelfAttention(Module):
 
     def __init__(self, embed_dim, num_heads, bias=True):
         super().__init__()
+        if not isinstance(embed_dim, int) or embed_dim <= 0:
+            raise ValueError(f"embed_dim must be a positive int, got {embed_dim!r}")
         if not isinstance(num_heads, int) or num_heads <= 0 or embed_dim % num_heads:
             raise ValueError(f"num_heads must be a positive divisor of embed_dim={embed_dim}, "
                              f"got {num_heads!r}")

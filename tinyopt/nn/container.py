@@ -28,10 +28,16 @@ class Sequential(Module):
         return x
 
     def __getitem__(self, index):
-        modules = list(self._modules.values())
-        if isinstance(index, slice):
-            return Sequential(*modules[index])
-        return modules[index]
+        if isinstance(index, slice):  # a new Sequential keeping the names, as in PyTorch
+            return Sequential(OrderedDict(list(self._modules.items())[index]))
+        return list(self._modules.values())[index]
+
+    def append(self, module):
+        """Add ``module`` at the end (named by its position)."""
+        if not isinstance(module, Module):
+            raise TypeError(f"Sequential takes Modules, got {type(module).__name__}")
+        setattr(self, str(len(self._modules)), module)
+        return self
 
     def __len__(self):
         return len(self._modules)
@@ -61,7 +67,14 @@ class ModuleList(Module):
         return self
 
     def __getitem__(self, index):
-        return list(self._modules.values())[index]
+        modules = list(self._modules.values())
+        return ModuleList(modules[index]) if isinstance(index, slice) else modules[index]
+
+    def __setitem__(self, index, module):
+        if not isinstance(module, Module):
+            raise TypeError(f"ModuleList holds Modules, got {type(module).__name__}")
+        name = list(self._modules)[index]  # IndexError when out of range, as for a list
+        setattr(self, name, module)
 
     def __len__(self):
         return len(self._modules)

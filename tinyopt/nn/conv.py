@@ -16,10 +16,9 @@ class Conv2d(Module):
             if not isinstance(value, int) or value <= 0:
                 raise ValueError(f"{name} must be a positive int, got {value!r}")
         self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size = pair(kernel_size, "kernel_size")
-        self.stride, self.padding = pair(stride, "stride"), pair(padding, "padding")
-        if 0 in self.kernel_size or 0 in self.stride:
-            raise ValueError("kernel_size and stride must be positive")
+        self.kernel_size = pair(kernel_size, "kernel_size", positive=True)
+        self.stride = pair(stride, "stride", positive=True)
+        self.padding = pair(padding, "padding")
         dtype = backend.default_dtype()
         self.weight = Parameter(backend.xp.empty((out_channels, in_channels) + self.kernel_size,
                                                  dtype=dtype))
@@ -39,11 +38,13 @@ class MaxPool2d(Module):
 
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
-        self.kernel_size = pair(kernel_size, "kernel_size")
-        self.stride = pair(stride, "stride") if stride is not None else self.kernel_size
+        self.kernel_size = pair(kernel_size, "kernel_size", positive=True)
+        self.stride = pair(stride, "stride", positive=True) if stride is not None \
+            else self.kernel_size
         self.padding = pair(padding, "padding")
         if any(2 * p > k for p, k in zip(self.padding, self.kernel_size)):
-            raise ValueError("padding must be at most half the kernel size")
+            raise ValueError(f"padding must be at most half the kernel size "
+                             f"{self.kernel_size}, got {padding!r}")
 
     def forward(self, x):
         return F.max_pool2d(x, self.kernel_size, self.stride, self.padding)
@@ -61,4 +62,7 @@ class Flatten(Module):
 
     def forward(self, x):
         return x.flatten(self.start_dim, self.end_dim)
+
+    def extra_repr(self):
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 

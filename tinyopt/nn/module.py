@@ -26,6 +26,9 @@ class Module:
                                  "before assigning attributes")
         for registry in (self._parameters, self._buffers, self._modules):
             registry.pop(name, None)
+        if isinstance(value, (Parameter, Module)):
+            # a plain attribute of that name (e.g. ``self.bias = None``) would shadow it
+            self.__dict__.pop(name, None)
         if isinstance(value, Parameter):
             self._parameters[name] = value
         elif isinstance(value, Module):
@@ -52,10 +55,29 @@ class Module:
 
     def register_buffer(self, name, value):
         """Register a non-trainable tensor (e.g. BatchNorm's running mean) saved in state_dict."""
+        _check_name("buffer", name)
         if "_buffer_names" not in self.__dict__:
             object.__setattr__(self, "_buffer_names", set())
         self._buffer_names.add(name)
+        self.__dict__.pop(name, None)
         self._buffers[name] = value if value is None or isinstance(value, Tensor) else Tensor(value)
+
+    def register_parameter(self, name, param):
+        """Register ``param`` (a Parameter, or None for an absent one) under ``name``."""
+        _check_name("parameter", name)
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"cannot register {type(param).__name__} as parameter {name!r} "
+                            "(a Parameter or None is expected)")
+        self.__dict__.pop(name, None)
+        self._parameters[name] = param
+
+    def add_module(self, name, module):
+        """Register ``module`` (or None) as a sub-module called ``name``."""
+        _check_name("module", name)
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module: {type(module).__name__} is not a Module")
+        self.__dict__.pop(name, None)
+        self._modules[name] = module
 
     def forward(self, *args, **kwargs):
         """The computation; every subclass defines it."""
@@ -65,12 +87,16 @@ class Module:
         return self.forward(*args, **kwargs)
 
     # --------------------------------------------------------------- traversal
-    def named_modules(self, prefix=""):
-        """Yield ``(name, module)`` for this module and every descendant, once each."""
+    def named_modules(self, prefix="", remove_duplicate=True):
+        """Yield ``(name, module)`` for this module and every descendant, depth first.
+
+        A module reachable under several names is yielded once, under the
+        first, unless ``remove_duplicate=False``.
+        """
         seen, stack = set(), [(prefix, self)]
         while stack:
             name, module = stack.pop()
-            if id(module) in seen:
+            if remove_duplicate and id(module) in seen:
                 continue
             seen.add(id(module))
             yield name, module
@@ -92,28 +118,33 @@ class Module:
         for _, module in self.named_children():
             yield module
 
-    def named_parameters(self, prefix="", recurse=True):
-        """Yield ``(dotted_name, parameter)``, each shared parameter once."""
+    def _named_members(self, registry, prefix, recurse, remove_duplicate):
         seen = set()
-        modules = self.named_modules(prefix) if recurse else [(prefix, self)]
+        modules = self.named_modules(prefix, remove_duplicate) if recurse else [(prefix, self)]
         for module_name, module in modules:
-            for name, param in module._parameters.items():
-                if param is None or id(param) in seen:
+            for name, value in getattr(module, registry).items():
+                if value is None or (remove_duplicate and id(value) in seen):
                     continue
-                seen.add(id(param))
-                yield (f"{module_name}.{name}" if module_name else name), param
+                seen.add(id(value))
+                yield (f"{module_name}.{name}" if module_name else name), value
+
+    def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
+        """Yield ``(dotted_name, parameter)``; a shared parameter once, under its first name."""
+        yield from self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse=True):
-        """Yield every parameter (what an optimizer is built from)."""
+        """Yield every parameter (what an optimizer is built from), each once."""
         for _, param in self.named_parameters(recurse=recurse):
             yield param
 
-    def named_buffers(self):
+    def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
         """Yield ``(dotted_name, buffer)`` for every registered buffer."""
-        for module_name, module in self.named_modules():
-            for name, buffer in module._buffers.items():
-                if buffer is not None:
-                    yield (f"{module_name}.{name}" if module_name else name), buffer
+        yield from self._named_members("_buffers", prefix, recurse, remove_duplicate)
+
+    def buffers(self, recurse=True):
+        """Yield every buffer (e.g. BatchNorm's running statistics)."""
+        for _, buffer in self.named_buffers(recurse=recurse):
+            yield buffer
 
     def apply(self, fn):
         """Call ``fn(module)`` on every descendant, then on this module; return self."""
@@ -141,14 +172,18 @@ class Module:
                 param.grad[...] = 0
 
     # ------------------------------------------------------------- state dict
+    def _state_tensors(self):
+        """``(dotted_name, tensor)`` in PyTorch's state_dict order: module by module, its
+        parameters then its buffers; shared tensors appear under every name, as in PyTorch."""
+        for module_name, module in self.named_modules(remove_duplicate=False):
+            for registry in (module._parameters, module._buffers):
+                for name, value in registry.items():
+                    if value is not None:
+                        yield (f"{module_name}.{name}" if module_name else name), value
+
     def state_dict(self):
         """An ordered dict of copies of every parameter and buffer array, by dotted name."""
-        state = OrderedDict()
-        for name, param in self.named_parameters():
-            state[name] = param.data.copy()
-        for name, buffer in self.named_buffers():
-            state[name] = buffer.data.copy()
-        return state
+        return OrderedDict((name, value.data.copy()) for name, value in self._state_tensors())
 
     def load_state_dict(self, state_dict, strict=True):
         """Copy arrays from ``state_dict`` into the parameters and buffers, in place.
@@ -158,7 +193,10 @@ class Module:
         each naming the keys, so a failed load changes nothing.
         Returns ``(missing_keys, unexpected_keys)``.
         """
-        targets = OrderedDict(list(self.named_parameters()) + list(self.named_buffers()))
+        if not hasattr(state_dict, "keys"):
+            raise TypeError(f"state_dict must be a dict of arrays by name, got "
+                            f"{type(state_dict).__name__}")
+        targets = OrderedDict(self._state_tensors())
         missing = [k for k in targets if k not in state_dict]
         unexpected = [k for k in state_dict if k not in targets]
         problems = []
@@ -188,9 +226,14 @@ class Module:
         return ""
 
     def __repr__(self):
-        lines = [f"({name}): " + repr(module).replace("\n", "\n  ")
-                 for name, module in self.named_children()]
-        head = f"{type(self).__name__}({self.extra_repr()}"
-        if not lines:
-            return head + ")"
-        return head + "\n  " + "\n  ".join(lines) + "\n)"
+        extra = self.extra_repr().split("\n") if self.extra_repr() else []
+        children = [f"({name}): " + repr(module).replace("\n", "\n  ")
+                    for name, module in self.named_children()]
+        if not children:
+            return f"{type(self).__name__}({''.join(extra)})"
+        return f"{type(self).__name__}(\n  " + "\n  ".join(extra + children) + "\n)"
+
+
+def _check_name(kind, name):
+    if not isinstance(name, str) or not name or "." in name:
+        raise KeyError(f"{kind} name must be a non-empty string without '.', got {name!r}")

@@ -38,7 +38,11 @@ class LayerNorm(Module):
 
 
 class _BatchNorm(Module):
-    """Shared body of BatchNorm1d/2d; subclasses say which input ranks they accept."""
+    """Shared body of BatchNorm1d/2d; subclasses say which input ranks they accept.
+
+    ``momentum`` weighs each new batch in the running statistics; ``None``
+    makes them the plain average over all batches seen, as in PyTorch.
+    """
 
     input_ranks = ()
 
@@ -47,8 +51,10 @@ class _BatchNorm(Module):
         super().__init__()
         if not isinstance(num_features, int) or num_features <= 0:
             raise ValueError(f"num_features must be a positive int, got {num_features!r}")
-        if not 0.0 <= momentum <= 1.0:
-            raise ValueError(f"momentum must be in [0, 1], got {momentum}")
+        if momentum is not None and not 0.0 <= momentum <= 1.0:
+            raise ValueError(f"momentum must be in [0, 1] or None, got {momentum}")
+        if eps <= 0:
+            raise ValueError(f"eps must be > 0, got {eps}")
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.weight = Parameter(_filled(num_features, 1.0)) if affine else None
         self.bias = Parameter(_filled(num_features, 0.0)) if affine else None
@@ -66,10 +72,13 @@ class _BatchNorm(Module):
                              f"{self.input_ranks} with {self.num_features} channels in dim 1, "
                              f"got shape {x.shape}")
         use_batch = self.training or not self.track_running_stats
+        momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
             self.num_batches_tracked.data += 1
+            if self.momentum is None:  # a cumulative (equal-weight) average of all batches
+                momentum = 1.0 / float(self.num_batches_tracked.data)
         return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
-                            use_batch, self.momentum, self.eps)
+                            use_batch, momentum, self.eps)
 
     def extra_repr(self):
         return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"

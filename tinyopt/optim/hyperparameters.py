@@ -37,3 +37,10 @@ def check_pair(name, value):
     """Raise ``TypeError`` unless ``value`` is a pair such as ``betas=(0.9, 0.999)``."""
     if not isinstance(value, (tuple, list)) or len(value) != 2:
         raise TypeError(f"{name} must be a pair of numbers, got {value!r}")
+
+
+def check_betas(betas):
+    """Raise unless ``betas`` is a pair with each beta in [0, 1)."""
+    check_pair("betas", betas)
+    check_range("betas[0]", betas[0], 0, 1, "[)")
+    check_range("betas[1]", betas[1], 0, 1, "[)")

@@ -5,6 +5,8 @@ output gradient summed over the leading axes that broadcasting added and over
 the axes where the operand had size 1. Every binary op calls ``unbroadcast``
 once, so its own gradient rule stays a one-liner.
 """
+import numbers
+
 from ..tensor import Tensor
 
 
@@ -22,12 +24,14 @@ def operand(value):
     """Split an operand into (array or Python scalar, Tensor or None).
 
     Python numbers stay Python numbers so that ``float32_tensor * 0.5`` stays
-    float32 (NumPy's "weak scalar" promotion); arrays become constant tensors.
+    float32 (NumPy's "weak scalar" promotion); NumPy scalars such as
+    ``np.sqrt(d)`` become Python numbers first, as in PyTorch, or they would
+    promote float32 to float64. Arrays become constant tensors.
     """
     if isinstance(value, Tensor):
         return value.data, value
-    if isinstance(value, (bool, int, float)):
-        return value, None
+    if isinstance(value, numbers.Number):
+        return (value.item() if hasattr(value, "item") else value), None
     constant = Tensor(value)
     return constant.data, constant
 

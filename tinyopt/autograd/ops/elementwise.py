@@ -170,6 +170,10 @@ def where(condition, a, b):
 
 
 def cast(a, dtype):
-    """A copy of ``a`` in ``dtype``; the gradient is cast back to ``a``'s dtype."""
+    """A copy of ``a`` in ``dtype``; the gradient is cast back to ``a``'s dtype.
+
+    A cast to an integer or boolean dtype leaves the graph, as in PyTorch."""
     data = a.data.astype(dtype)
+    if not backend.is_float(data.dtype):
+        return Tensor(data)
     return _unary("cast", a, data, lambda g, x, y: cast(g, x.dtype) if g.dtype != x.dtype else g)

@@ -1,9 +1,10 @@
-"""Reductions: sum, mean, var, max/min (with indices), logsumexp, softmax, log_softmax.
+"""Reductions: sum, mean, var, std, max/min (with indices), logsumexp, softmax, log_softmax.
 
 Gradients of reductions spread the output gradient back over the reduced axes:
 
     sum:  dL/dx = expand(g)              mean: expand(g) / n
     max:  g flows to the arg-max (with ``dim``) or is shared equally among ties
+    std:  g / (2 std) times var's gradient, and 0 where std = 0 (PyTorch's choice)
     logsumexp, softmax, log_softmax, var: composed from the ops above, so
           their gradients (and second derivatives) follow from the chain rule.
 """
@@ -11,6 +12,7 @@ from collections import namedtuple
 
 from ... import backend
 from ..tensor import Tensor, make_result
+from .elementwise import where
 from .shape import expand, normalize_dim
 
 MaxMin = namedtuple("MaxMin", ["values", "indices"])
@@ -18,11 +20,12 @@ MaxMin.__doc__ = "The ``(values, indices)`` pair that ``max(dim)``/``min(dim)`` 
 
 
 def normalize_dims(dim, ndim):
-    """``dim`` (None, int or tuple) as a sorted tuple of non-negative axes."""
-    if dim is None:
-        return tuple(range(ndim))
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
-    return tuple(sorted({normalize_dim(d, ndim) for d in dims}))
+    """``dim`` (None, int or tuple) as a sorted tuple of non-negative axes.
+
+    A 0-d tensor has no axes to reduce: ``dim`` 0 or -1 gives ``()``, as in PyTorch."""
+    dims = range(ndim) if dim is None else (dim,) if isinstance(dim, int) else tuple(dim)
+    axes = {normalize_dim(d, ndim) for d in dims}
+    return tuple(sorted(axes)) if ndim else ()
 
 
 def _kept_shape(shape, axes):
@@ -59,6 +62,18 @@ def var(a, dim=None, keepdim=False, correction=1):
     return sum(centred * centred, axes, keepdim) / max(count - correction, 0)
 
 
+def std(a, dim=None, keepdim=False, correction=1):
+    """sqrt(var(a)); where all values are equal the gradient is 0, not 0/0, as in PyTorch."""
+    variance = var(a, dim, keepdim, correction)
+    data = backend.xp.sqrt(variance.data)
+    out = make_result(data, (variance,), None, "std")
+    if out.requires_grad:
+        flat = data == 0
+        # the safe denominator keeps inf * 0 = nan out of the second derivative too
+        out._backward = lambda g: (where(flat, 0.0, g / (2 * where(flat, 1.0, out))),)
+    return out
+
+
 def extreme(a, dim, keepdim, kind):
     """``max``/``min``: a scalar for ``dim=None``, else a ``(values, indices)`` pair."""
     xp = backend.xp
@@ -72,6 +87,9 @@ def extreme(a, dim, keepdim, kind):
             out._backward = lambda g: (g * (ties / ties.sum()),)
         return out
     axis = normalize_dim(dim, a.ndim)
+    if a.ndim == 0:  # PyTorch allows dim 0 / -1 on a scalar: the value and index 0
+        values, indices = extreme(a.reshape(1), 0, False, kind)
+        return MaxMin(values.reshape(()), indices.reshape(()))
     arg = xp.argmax if kind == "max" else xp.argmin
     indices = xp.expand_dims(arg(a.data, axis=axis), axis)
     data = xp.take_along_axis(a.data, indices, axis)

@@ -13,8 +13,10 @@ from .broadcast import unbroadcast
 
 
 def normalize_dim(dim, ndim):
-    """``dim`` as a non-negative axis, with PyTorch's message when out of range."""
-    if not -ndim <= dim < max(ndim, 1):
+    """``dim`` as a non-negative axis, with PyTorch's message when out of range.
+
+    A 0-d tensor accepts 0 and -1, as in PyTorch."""
+    if not -max(ndim, 1) <= dim < max(ndim, 1):
         raise IndexError(f"Dimension out of range (expected to be in range of "
                          f"[{-max(ndim, 1)}, {max(ndim, 1) - 1}], but got {dim})")
     return dim % max(ndim, 1)

@@ -5,6 +5,8 @@ matrix product with the flattened kernels computes all outputs at once,
 
     out[n, o, i, j] = sum_{c, u, v} w[o, c, u, v] * x[n, c, s*i + u, s*j + v] + b[o].
 """
+from ... import backend
+from ...autograd import Tensor
 from ...autograd.ops.shape import pad
 from ...autograd.ops.window import unfold
 
@@ -20,7 +22,7 @@ def linear(x, weight, bias=None):
 
 def embedding(indices, weight):
     """Rows of ``weight`` picked by integer ``indices`` (any shape)."""
-    data = getattr(indices, "data", indices)
+    data = indices.data if isinstance(indices, Tensor) else backend.asarray(indices)
     if data.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be integers, got dtype {data.dtype}")
     if data.size and (data.min() < 0 or data.max() >= weight.shape[0]):
@@ -29,11 +31,13 @@ def embedding(indices, weight):
     return weight[data]
 
 
-def pair(value, name):
-    """``value`` as an (height, width) pair of non-negative ints."""
+def pair(value, name, positive=False):
+    """``value`` as an (height, width) pair of non-negative (or ``positive``) ints."""
     pair_ = (value, value) if isinstance(value, int) else tuple(value)
-    if len(pair_) != 2 or any(not isinstance(v, int) or v < 0 for v in pair_):
-        raise ValueError(f"{name} must be a non-negative int or a pair of them, got {value!r}")
+    smallest = 1 if positive else 0
+    if len(pair_) != 2 or any(not isinstance(v, int) or v < smallest for v in pair_):
+        kind = "positive" if positive else "non-negative"
+        raise ValueError(f"{name} must be a {kind} int or a pair of them, got {value!r}")
     return pair_
 
 
@@ -42,9 +46,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0):
     if x.ndim != 4 or x.shape[1] != weight.shape[1]:
         raise ValueError(f"conv2d: expected input (N, {weight.shape[1]}, H, W) for weight of "
                          f"shape {weight.shape}, got input of shape {x.shape}")
-    (sh, sw), (ph, pw) = pair(stride, "stride"), pair(padding, "padding")
-    if sh == 0 or sw == 0:
-        raise ValueError(f"conv2d: stride must be positive, got {stride!r}")
+    (sh, sw), (ph, pw) = pair(stride, "stride", positive=True), pair(padding, "padding")
     out_channels, channels, kh, kw = weight.shape
     if ph or pw:
         x = pad(x, (pw, pw, ph, ph))
@@ -59,8 +61,10 @@ def conv2d(x, weight, bias=None, stride=1, padding=0):
 
 def max_pool2d(x, kernel_size, stride=None, padding=0):
     """Maximum over each (kh, kw) window of an (N, C, H, W) tensor."""
-    kh, kw = pair(kernel_size, "kernel_size")
-    sh, sw = pair(stride if stride is not None else kernel_size, "stride")
+    if x.ndim != 4:
+        raise ValueError(f"max_pool2d: expected input (N, C, H, W), got shape {x.shape}")
+    kh, kw = pair(kernel_size, "kernel_size", positive=True)
+    sh, sw = pair(stride if stride is not None else kernel_size, "stride", positive=True)
     ph, pw = pair(padding, "padding")
     if ph or pw:
         x = pad(x, (pw, pw, ph, ph), value=float("-inf"))
@@ -96,6 +100,9 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
     dims = (0,) + tuple(range(2, x.ndim))
     shape = (1, -1) + (1,) * (x.ndim - 2)
     if training:
+        if x.numel() == x.shape[1]:
+            raise ValueError(f"batch_norm: expected more than 1 value per channel when "
+                             f"training, got input of shape {x.shape}")
         mean = x.mean(dim=dims, keepdim=True)
         var = x.var(dim=dims, keepdim=True, correction=0)
         if running_mean is not None:
@@ -105,6 +112,9 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
                 + momentum * mean.data.reshape(-1)
             running_var.data[...] = (1 - momentum) * running_var.data + momentum * unbiased
     else:
+        if running_mean is None or running_var is None:
+            raise ValueError("batch_norm: running_mean and running_var are needed when "
+                             "training=False")
         mean, var = running_mean.reshape(shape), running_var.reshape(shape)
     out = (x - mean) / (var + eps).sqrt()
     if weight is not None:

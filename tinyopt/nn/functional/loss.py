@@ -8,6 +8,7 @@
     bce_with_logits: (1 - y) x + (1 + (w - 1) y) log(1 + e^-x)   (w = pos_weight)
     huber:          d^2 / 2 if |d| < delta else delta (|d| - delta / 2)
 """
+from ... import backend
 from ...autograd import Tensor
 from ...autograd.ops import elementwise as ew
 from ...autograd.ops import reduce
@@ -37,11 +38,12 @@ def _same_shape(name, input, target):
 
 
 def _class_indices(name, target, batch, classes):
-    data = target.data if isinstance(target, Tensor) else target
+    data = target.data if isinstance(target, Tensor) else backend.asarray(target)
     if data.dtype.kind not in "iu":
         raise TypeError(f"{name}: target must hold integer class indices, got dtype {data.dtype}")
     if data.shape != (batch,):
-        raise ValueError(f"{name}: target must have shape ({batch},), got {data.shape}")
+        raise ValueError(f"{name}: input of shape {(batch, classes)} needs a target of shape "
+                         f"({batch},), got target of shape {data.shape}")
     if data.size and (data.min() < 0 or data.max() >= classes):
         raise IndexError(f"{name}: target values must be in [0, {classes}), got values in "
                          f"[{data.min()}, {data.max()}]")

@@ -1,0 +1,488 @@
+"""Module machinery (registration, traversal, modes, state_dict), containers, bad
+input, and second derivatives through layers. No PyTorch needed."""
+from collections import OrderedDict
+
+import numpy as np
+import pytest
+
+import tinyopt
+from tinyopt import backend, nn
+from tinyopt.autograd import grad
+from tinyopt.nn import functional as F
+
+
+@pytest.fixture(autouse=True)
+def seeded():
+    tinyopt.manual_seed(0)
+
+
+def mlp():
+    return nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+
+
+class Net(nn.Module):
+    """A model with a nested list, a buffer, an absent bias and a tied weight."""
+
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(5, 3)
+        self.layers = nn.ModuleList([nn.Linear(3, 3), nn.Linear(3, 3, bias=False)])
+        self.norm = nn.BatchNorm1d(3)
+        self.head = nn.Linear(3, 5)
+        self.head.weight = self.embed.weight  # tied, as in a language model
+        self.register_buffer("steps", tinyopt.tensor(np.zeros(())))
+
+    def forward(self, indices):
+        x = self.embed(indices)
+        for layer in self.layers:
+            x = layer(x).tanh()
+        return self.head(self.norm(x))
+
+
+# ------------------------------------------------------------- traversal
+def test_parameter_names_follow_torch():
+    assert [n for n, _ in mlp().named_parameters()] == \
+        ["0.weight", "0.bias", "2.weight", "2.bias"]
+    names = [n for n, _ in Net().named_parameters()]
+    assert names == ["embed.weight", "layers.0.weight", "layers.0.bias", "layers.1.weight",
+                     "norm.weight", "norm.bias", "head.bias"]  # head.weight is embed.weight
+    assert [n for n, _ in Net().named_parameters(prefix="net")][0] == "net.embed.weight"
+
+
+def test_shared_parameters_and_modules_are_counted_once():
+    layer = nn.Linear(2, 2)
+    model = nn.Sequential(layer, nn.Tanh(), layer)
+    assert len(list(model.parameters())) == 2
+    assert [n for n, _ in model.named_modules()] == ["", "0", "1"]
+    assert len(list(Net().parameters())) == 7
+    # gradients from both uses accumulate into the one parameter
+    x = tinyopt.tensor(np.ones((1, 2)))
+    model(x).sum().backward()
+    assert layer.weight.grad is not None and layer.weight.grad.shape == (2, 2)
+
+
+def test_children_and_modules():
+    model = Net()
+    assert [n for n, _ in model.named_children()] == ["embed", "layers", "norm", "head"]
+    assert list(model.children())[1] is model.layers
+    names = [n for n, _ in model.named_modules()]
+    assert names == ["", "embed", "layers", "layers.0", "layers.1", "norm", "head"]
+    assert sum(1 for _ in model.modules()) == 7
+    assert [n for n, _ in model.named_buffers()] == [
+        "steps", "norm.running_mean", "norm.running_var", "norm.num_batches_tracked"]
+    assert len(list(model.buffers())) == 4
+
+
+def test_attributes_register_and_reassign():
+    model = nn.Linear(2, 3, bias=False)
+    assert model.bias is None and [n for n, _ in model.named_parameters()] == ["weight"]
+    model.bias = nn.Parameter(np.zeros(3))  # a plain None attribute must not shadow it
+    assert isinstance(model.bias, nn.Parameter)
+    assert [n for n, _ in model.named_parameters()] == ["weight", "bias"]
+    model.bias = None
+    assert model.bias is None and [n for n, _ in model.named_parameters()] == ["weight"]
+    model.extra = nn.Tanh()
+    assert list(model.children()) == [model.extra]
+    del model.extra
+    assert list(model.children()) == []
+    with pytest.raises(AttributeError, match="nothing"):
+        model.nothing  # noqa: B018
+    plain = nn.Module()
+    plain.register_parameter("w", nn.Parameter(np.ones(2)))
+    plain.add_module("sub", nn.Linear(2, 2))
+    assert [n for n, _ in plain.named_parameters()] == ["w", "sub.weight", "sub.bias"]
+    with pytest.raises(TypeError, match="w2"):
+        plain.register_parameter("w2", np.ones(2))
+    with pytest.raises(KeyError):
+        plain.add_module("a.b", nn.Tanh())
+
+
+def test_assigning_before_init_is_explained():
+    class Broken(nn.Module):
+        def __init__(self):
+            self.layer = nn.Linear(1, 1)
+    with pytest.raises(AttributeError, match="Module.__init__"):
+        Broken()
+
+
+def test_plain_list_of_layers_is_not_registered_but_module_list_is():
+    class Holder(nn.Module):
+        def __init__(self, wrap):
+            super().__init__()
+            layers = [nn.Linear(2, 2), nn.Linear(2, 2)]
+            self.layers = nn.ModuleList(layers) if wrap else layers
+    assert len(list(Holder(False).parameters())) == 0
+    assert len(list(Holder(True).parameters())) == 4
+
+
+# ------------------------------------------------------------------ modes
+def test_train_eval_propagates():
+    model = Net()
+    assert all(m.training for m in model.modules())
+    assert model.eval() is model
+    assert not any(m.training for m in model.modules())
+    model.layers.train()
+    assert model.layers[1].training and not model.training and not model.norm.training
+    model.train()
+    assert all(m.training for m in model.modules())
+
+
+def test_dropout_and_batch_norm_follow_the_mode():
+    model = nn.Sequential(nn.Linear(4, 4), nn.Dropout(0.5), nn.BatchNorm1d(4))
+    x = tinyopt.tensor(np.random.default_rng(0).normal(size=(8, 4)))
+    model.eval()
+    first, second = model(x).data, model(x).data
+    np.testing.assert_array_equal(first, second)  # deterministic, running stats untouched
+    assert model[2].num_batches_tracked.data == 0
+    model.train()
+    assert not np.array_equal(model(x).data, model(x).data)
+    assert model[2].num_batches_tracked.data == 2
+
+
+def test_zero_grad_both_ways():
+    model = mlp()
+    model(tinyopt.tensor(np.ones((3, 2)))).sum().backward()
+    grads = [p.grad for p in model.parameters()]
+    assert all(g is not None and np.any(g != 0) for g in grads[:1])
+    model.zero_grad(set_to_none=False)
+    for param, before in zip(model.parameters(), grads):
+        assert param.grad is before and np.all(param.grad == 0)  # same array, zeroed
+    model.zero_grad()
+    assert all(p.grad is None for p in model.parameters())
+
+
+def test_gradients_accumulate_across_backward_calls():
+    model = mlp()
+    x = tinyopt.tensor(np.ones((3, 2)))
+    model(x).sum().backward()
+    once = [p.grad.copy() for p in model.parameters()]
+    model(x).sum().backward()
+    for param, g in zip(model.parameters(), once):
+        np.testing.assert_allclose(param.grad, 2 * g)
+
+
+# ------------------------------------------------------------- state dict
+def test_state_dict_keys_order_and_copies():
+    model = nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2), nn.Linear(2, 1))
+    state = model.state_dict()
+    assert list(state) == ["0.weight", "0.bias", "1.weight", "1.bias", "1.running_mean",
+                           "1.running_var", "1.num_batches_tracked", "2.weight", "2.bias"]
+    state["0.weight"][...] = 7.0  # a copy: the model is unchanged
+    assert not np.any(model[0].weight.data == 7.0)
+    tied = Net().state_dict()  # tied weights appear under both names, as in PyTorch
+    assert "head.weight" in tied and "embed.weight" in tied and "steps" in tied
+
+
+def test_state_dict_round_trip():
+    source, target = Net(), Net()
+    source(tinyopt.tensor(np.array([[0, 1], [2, 4]])).reshape(-1))  # moves running stats
+    source.steps = tinyopt.tensor(np.array(3.0))
+    missing, unexpected = target.load_state_dict(source.state_dict())
+    assert missing == [] and unexpected == []
+    for (name, a), b in zip(source.state_dict().items(), target.state_dict().values()):
+        np.testing.assert_array_equal(a, b, err_msg=name)
+    assert target.head.weight is target.embed.weight  # loading keeps the tie
+    indices = tinyopt.tensor(np.array([1, 3, 3]))
+    source.eval()
+    target.eval()
+    np.testing.assert_array_equal(source(indices).data, target(indices).data)
+
+
+def test_load_state_dict_accepts_tensors():
+    model = nn.Linear(2, 1)
+    model.load_state_dict({"weight": tinyopt.tensor(np.ones((1, 2))),
+                           "bias": tinyopt.tensor(np.zeros(1))})
+    assert np.all(model.weight.data == 1)
+
+
+@pytest.mark.parametrize("edit, words", [
+    (lambda s: s.pop("0.bias"), ["missing", "0.bias"]),
+    (lambda s: s.update(extra=np.zeros(1)), ["unexpected", "extra"]),
+    (lambda s: s.update({"2.weight": np.zeros((3, 3))}), ["2.weight", "(3, 3)", "(1, 3)"]),
+])
+def test_bad_state_dict_raises_and_changes_nothing(edit, words):
+    model = mlp()
+    before = model.state_dict()
+    state = {k: v + 1 for k, v in model.state_dict().items()}
+    edit(state)
+    with pytest.raises(ValueError) as error:
+        model.load_state_dict(state)
+    for word in words:
+        assert word in str(error.value)
+    for key, value in model.state_dict().items():
+        np.testing.assert_array_equal(value, before[key], err_msg=key)
+
+
+def test_non_strict_load_reports_keys_but_still_refuses_bad_shapes():
+    model = mlp()
+    state = model.state_dict()
+    del state["0.bias"]
+    state["extra"] = np.zeros(2)
+    state["0.weight"] = state["0.weight"] + 1
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    assert missing == ["0.bias"] and unexpected == ["extra"]
+    np.testing.assert_array_equal(model[0].weight.data, state["0.weight"])
+    state["2.bias"] = np.zeros(5)
+    with pytest.raises(ValueError, match="2.bias"):
+        model.load_state_dict(state, strict=False)
+    with pytest.raises(TypeError, match="dict"):
+        model.load_state_dict([1, 2])
+
+
+def test_register_buffer_is_saved_but_not_trained():
+    class Counter(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("count", np.zeros(2))
+
+        def forward(self, x):
+            self.count = self.count + 1
+            return x
+    model = Counter()
+    model(None)
+    assert isinstance(model.count, tinyopt.Tensor)
+    assert list(model.state_dict()) == ["count"] and list(model.parameters()) == []
+    np.testing.assert_array_equal(model.state_dict()["count"], [1, 1])
+    fresh = Counter()
+    fresh.load_state_dict(model.state_dict())
+    np.testing.assert_array_equal(fresh.count.data, [1, 1])
+
+
+# ------------------------------------------------------------- containers
+def test_sequential_indexing_and_registration():
+    model = mlp()
+    assert len(model) == 3 and isinstance(model[1], nn.ReLU) and model[-1] is model[2]
+    head = model[1:]
+    assert isinstance(head, nn.Sequential) and len(head) == 2 and head[1] is model[2]
+    assert [n for n, _ in head.named_parameters()] == ["2.weight", "2.bias"]  # names kept
+    assert [type(m).__name__ for m in model] == ["Linear", "ReLU", "Linear"]
+    model.append(nn.Sigmoid())
+    assert len(model) == 4 and [n for n, _ in model.named_children()][-1] == "3"
+    x = tinyopt.tensor(np.ones((5, 2)))
+    assert model(x).shape == (5, 1) and np.all(model(x).data < 1)
+    with pytest.raises(IndexError):
+        model[7]
+    with pytest.raises(TypeError, match="position 1"):
+        nn.Sequential(nn.Linear(1, 1), lambda x: x)
+    named = nn.Sequential(OrderedDict(fc=nn.Linear(2, 2), act=nn.Tanh()))
+    assert [n for n, _ in named.named_parameters()] == ["fc.weight", "fc.bias"]
+    assert named.fc is named[0]
+    assert nn.Sequential()(x) is x
+
+
+def test_module_list_indexing_and_registration():
+    layers = nn.ModuleList([nn.Linear(2, 2)])
+    layers.append(nn.Linear(2, 3)).extend([nn.Tanh()])
+    assert len(layers) == 3 and isinstance(layers[-1], nn.Tanh)
+    assert [n for n, _ in layers.named_parameters()] == ["0.weight", "0.bias", "1.weight",
+                                                         "1.bias"]
+    assert isinstance(layers[:2], nn.ModuleList) and len(layers[:2]) == 2
+    layers[2] = nn.ReLU()
+    assert isinstance(layers[2], nn.ReLU) and len(layers) == 3
+    with pytest.raises(TypeError, match="Modules"):
+        layers.append(3)
+    with pytest.raises(IndexError):
+        layers[5]
+
+
+# ------------------------------------------------------------------ repr
+def test_repr_matches_torch_layout():
+    assert repr(mlp()) == (
+        "Sequential(\n"
+        "  (0): Linear(in_features=2, out_features=3, bias=True)\n"
+        "  (1): ReLU()\n"
+        "  (2): Linear(in_features=3, out_features=1, bias=True)\n"
+        ")")
+    text = repr(nn.CausalSelfAttention(4, 2))
+    assert text.startswith("CausalSelfAttention(\n  embed_dim=4, num_heads=2\n  (qkv): Linear(")
+    assert repr(nn.Dropout(0.25)) == "Dropout(p=0.25)"
+    assert repr(nn.Softmax(dim=1)) == "Softmax(dim=1)"
+    assert repr(nn.Flatten()) == "Flatten(start_dim=1, end_dim=-1)"
+    assert repr(nn.MSELoss()) == "MSELoss(reduction='mean')"
+    assert "Parameter containing" in repr(nn.Linear(1, 1).weight)
+
+
+# --------------------------------------------------------------- bad input
+@pytest.mark.parametrize("build, argument", [
+    (lambda: nn.Linear(0, 3), "in_features"),
+    (lambda: nn.Linear(3, -1), "out_features"),
+    (lambda: nn.Linear(2.5, 3), "in_features"),
+    (lambda: nn.Embedding(0, 3), "num_embeddings"),
+    (lambda: nn.Conv2d(3, 4, 3, stride=0), "stride"),
+    (lambda: nn.Conv2d(3, 4, 0), "kernel_size"),
+    (lambda: nn.Conv2d(3, 4, 3, padding=-1), "padding"),
+    (lambda: nn.Conv2d(0, 4, 3), "in_channels"),
+    (lambda: nn.MaxPool2d(2, stride=0), "stride"),
+    (lambda: nn.MaxPool2d(2, padding=2), "padding"),
+    (lambda: nn.Dropout(p=1.5), "p"),
+    (lambda: nn.Dropout(p=-0.1), "p"),
+    (lambda: nn.GELU("fast"), "approximate"),
+    (lambda: nn.LayerNorm(4, eps=0), "eps"),
+    (lambda: nn.BatchNorm1d(0), "num_features"),
+    (lambda: nn.BatchNorm2d(3, momentum=1.5), "momentum"),
+    (lambda: nn.RNN(3, 0), "hidden_size"),
+    (lambda: nn.LSTM(3, 4, num_layers=0), "num_layers"),
+    (lambda: nn.RNN(3, 4, nonlinearity="sigmoid"), "nonlinearity"),
+    (lambda: nn.CausalSelfAttention(10, 3), "num_heads"),
+    (lambda: nn.CausalSelfAttention(0, 1), "embed_dim"),
+    (lambda: nn.TransformerBlock(8, 3), "num_heads"),
+    (lambda: nn.CrossEntropyLoss(label_smoothing=1.5), "label_smoothing"),
+    (lambda: nn.CrossEntropyLoss(label_smoothing=-0.1), "label_smoothing"),
+    (lambda: nn.HuberLoss(delta=0), "delta"),
+    (lambda: nn.init.kaiming_normal_(nn.Parameter(np.zeros((2, 2))), mode="fan"), "mode"),
+    (lambda: nn.init.calculate_gain("swish"), "swish"),
+])
+def test_bad_constructor_arguments_are_named(build, argument):
+    with pytest.raises(ValueError, match=argument):
+        build()
+
+
+LOSSES = [nn.MSELoss, nn.CrossEntropyLoss, nn.NLLLoss, nn.BCEWithLogitsLoss, nn.HuberLoss]
+FUNCTIONAL_LOSSES = [
+    (F.mse_loss, np.zeros((2, 3))), (F.cross_entropy, np.array([0, 2])),
+    (F.nll_loss, np.array([0, 2])), (F.binary_cross_entropy_with_logits, np.zeros((2, 3))),
+    (F.huber_loss, np.zeros((2, 3))),
+]
+
+
+@pytest.mark.parametrize("loss", LOSSES)
+def test_unknown_reduction_is_refused_by_every_loss(loss):
+    with pytest.raises(ValueError, match="reduction.*'avg'"):
+        loss(reduction="avg")
+
+
+@pytest.mark.parametrize("loss, target", FUNCTIONAL_LOSSES)
+def test_unknown_reduction_is_refused_by_every_functional_loss(loss, target):
+    x = tinyopt.tensor(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="reduction.*'avg'"):
+        loss(x, tinyopt.tensor(target), reduction="avg")
+
+
+def raises_naming(error, call, *words):
+    with pytest.raises(error) as info:
+        call()
+    for word in words:
+        assert word in str(info.value), (word, str(info.value))
+
+
+def test_layer_shape_mismatches_name_both_shapes():
+    x = tinyopt.tensor(np.zeros((4, 5)))
+    raises_naming(ValueError, lambda: nn.Linear(3, 2)(x), "(4, 5)", "(2, 3)")
+    image = tinyopt.tensor(np.zeros((2, 4, 8, 8)))
+    raises_naming(ValueError, lambda: nn.Conv2d(3, 2, 3)(image), "(2, 4, 8, 8)", "(2, 3, 3, 3)")
+    raises_naming(ValueError, lambda: nn.Conv2d(4, 2, 9)(image), "kernel")
+    raises_naming(ValueError, lambda: nn.MaxPool2d(2)(x), "(4, 5)")
+    raises_naming(ValueError, lambda: nn.LayerNorm(3)(x), "(4, 5)", "(3,)")
+    raises_naming(ValueError, lambda: nn.BatchNorm1d(3)(x), "(4, 5)", "3")
+    raises_naming(ValueError, lambda: nn.BatchNorm1d(5)(x[:1]), "(1, 5)", "more than 1")
+    raises_naming(ValueError, lambda: nn.RNN(3, 2)(tinyopt.tensor(np.zeros((4, 2, 5)))),
+                  "(4, 2, 5)", "3")
+    raises_naming(ValueError, lambda: nn.RNN(5, 2)(x, tinyopt.tensor(np.zeros((2, 2)))),
+                  "(1, 1, 2)", "(2, 1, 2)")
+    raises_naming(ValueError, lambda: nn.CausalSelfAttention(4, 2)(x), "(4, 5)")
+    raises_naming(TypeError, lambda: nn.Embedding(3, 2)(np.array([0.0, 1.0])), "float64")
+    raises_naming(IndexError, lambda: nn.Embedding(3, 2)(np.array([0, 3])), "[0, 3)")
+
+
+def test_loss_shape_and_target_mismatches_are_named():
+    x = tinyopt.tensor(np.zeros((4, 3)))
+    for loss in (nn.MSELoss(), nn.BCEWithLogitsLoss(), nn.HuberLoss()):
+        raises_naming(ValueError, lambda: loss(x, tinyopt.tensor(np.zeros((4, 1)))),
+                      "(4, 3)", "(4, 1)")
+    cross_entropy = nn.CrossEntropyLoss()
+    raises_naming(IndexError, lambda: cross_entropy(x, tinyopt.tensor(np.array([0, 1, 3, 0]))),
+                  "[0, 3)")
+    raises_naming(IndexError, lambda: cross_entropy(x, np.array([0, -1, 2, 0])), "[0, 3)")
+    raises_naming(TypeError, lambda: cross_entropy(x, tinyopt.tensor(np.zeros(4))),
+                  "integer", "float")
+    raises_naming(ValueError, lambda: cross_entropy(x, np.array([0, 1])), "(4, 3)", "(2,)")
+    raises_naming(ValueError, lambda: cross_entropy(tinyopt.tensor(np.zeros((2, 4, 3))),
+                                                    np.array([0, 1])), "(2, 4, 3)")
+    raises_naming(ValueError, lambda: nn.NLLLoss()(x, np.array([[0], [1], [2], [0]])),
+                  "(4, 3)", "(4, 1)")
+
+
+def test_losses_accept_plain_arrays_and_lists_as_targets():
+    x = tinyopt.tensor(np.zeros((2, 3)))
+    expected = np.log(3)
+    assert np.isclose(F.cross_entropy(x, [0, 2]).item(), expected)
+    assert np.isclose(F.cross_entropy(x, np.array([0, 2])).item(), expected)
+    assert nn.Embedding(3, 2)([0, 2, 2]).shape == (3, 2)
+
+
+def test_float32_layers_stay_float32():
+    model = nn.Sequential(nn.Linear(3, 4), nn.GELU(), nn.LayerNorm(4), nn.Linear(4, 2))
+    x = tinyopt.tensor(np.ones((2, 3), dtype=np.float32))
+    loss = F.cross_entropy(model(x), np.array([0, 1]))
+    loss.backward()
+    assert loss.dtype == np.float32
+    assert all(p.dtype == np.float32 and p.grad.dtype == np.float32
+               for p in model.parameters())
+
+
+# ---------------------------------------------------------- second order
+def hessian_vector_product(loss_fn, params, vector):
+    """H v by double back-propagation: grad(<grad(loss), v>)."""
+    grads = grad(loss_fn(), params, create_graph=True)
+    dot = sum((g * tinyopt.tensor(v)).sum() for g, v in zip(grads, vector))
+    return [h.data for h in grad(dot, params)]
+
+
+def finite_difference_hvp(loss_fn, params, vector, eps=1e-5):
+    """(grad(w + eps v) - grad(w - eps v)) / (2 eps)."""
+    def gradients_at(step):
+        for p, v in zip(params, vector):
+            p.data += step * v
+        result = [g.data.copy() for g in grad(loss_fn(), params)]
+        for p, v in zip(params, vector):
+            p.data -= step * v
+        return result
+    plus, minus = gradients_at(eps), gradients_at(-eps)
+    return [(a - b) / (2 * eps) for a, b in zip(plus, minus)]
+
+
+@pytest.mark.parametrize("loss_name", ["mse", "cross_entropy"])
+def test_hessian_vector_product_through_an_mlp(loss_name):
+    with backend.default_dtype_as("float64"):
+        model = nn.Sequential(nn.Linear(3, 6), nn.Tanh(), nn.Linear(6, 4), nn.Tanh(),
+                              nn.Linear(4, 3))
+    rng = np.random.default_rng(0)
+    x = tinyopt.tensor(rng.normal(size=(8, 3)))
+    if loss_name == "mse":
+        target = tinyopt.tensor(rng.normal(size=(8, 3)))
+        loss_fn = lambda: F.mse_loss(model(x), target)  # noqa: E731
+    else:
+        target = tinyopt.tensor(rng.integers(0, 3, size=8))
+        loss_fn = lambda: F.cross_entropy(model(x), target, label_smoothing=0.1)  # noqa: E731
+    params = list(model.parameters())
+    vector = [rng.normal(size=p.shape) for p in params]
+    exact = hessian_vector_product(loss_fn, params, vector)
+    approx = finite_difference_hvp(loss_fn, params, vector)
+    for h, fd, (name, _) in zip(exact, approx, model.named_parameters()):
+        np.testing.assert_allclose(h, fd, rtol=1e-6, atol=1e-8, err_msg=name)
+    assert max(np.abs(h).max() for h in exact) > 1e-3  # not trivially zero
+    # symmetry of the Hessian: <u, H v> == <v, H u>
+    other = [rng.normal(size=p.shape) for p in params]
+    h_other = hessian_vector_product(loss_fn, params, other)
+    u_hv = sum((u * h).sum() for u, h in zip(other, exact))
+    v_hu = sum((v * h).sum() for v, h in zip(vector, h_other))
+    assert np.isclose(u_hv, v_hu, rtol=1e-10)
+
+
+def test_second_derivative_through_layer_norm_conv_and_attention():
+    with backend.default_dtype_as("float64"):
+        conv = nn.Conv2d(2, 3, 3, padding=1)
+        norm = nn.LayerNorm(8)
+        attention = nn.CausalSelfAttention(8, 2)
+    rng = np.random.default_rng(1)
+    image = tinyopt.tensor(rng.normal(size=(2, 2, 4, 4)))
+
+    def loss_fn():
+        h = conv(image).reshape(2, 6, 8)
+        return (attention(norm(h)).tanh() ** 2).sum()
+    params = list(conv.parameters()) + list(norm.parameters()) + list(attention.parameters())
+    vector = [rng.normal(size=p.shape) for p in params]
+    exact = hessian_vector_product(loss_fn, params, vector)
+    approx = finite_difference_hvp(loss_fn, params, vector)
+    for h, fd in zip(exact, approx):
+        np.testing.assert_allclose(h, fd, rtol=1e-5, atol=1e-7)

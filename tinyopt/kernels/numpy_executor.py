@@ -1,0 +1,36 @@
+"""The reference executor: a rule applied to whole arrays, results written back in place.
+
+This is the readable baseline every faster executor is tested against: one
+call of the rule per parameter, NumPy (or CuPy) doing the elementwise work,
+with the temporaries that implies.
+"""
+
+
+class NumpyExecutor:
+    """Run an update rule on whole backend arrays, one parameter at a time.
+
+    Each update is ``(arrays, scalars)`` with ``arrays = [param, grad,
+    *state]``. The rule is called as ``rule(param, grad, *state, *scalars)``
+    and returns the new ``param`` (or a tuple ``(param, *state)``), which is
+    written back into the same arrays in place: views into flat buffers, and
+    anyone holding a reference, see the update. A ``None`` state entry is an
+    optional buffer the optimizer does not keep (e.g. AMSGrad's maximum when
+    ``amsgrad=False``): the rule reads it as ``0.0`` and its result is dropped.
+    """
+
+    name = "numpy"
+
+    def run(self, rule, updates):
+        """Apply ``rule`` to every ``(arrays, scalars)`` update in ``updates``."""
+        for arrays, scalars in updates:
+            inputs = [0.0 if array is None else array for array in arrays]
+            results = rule(*inputs, *scalars)
+            if not isinstance(results, tuple):
+                results = (results,)
+            targets = [arrays[0], *arrays[2:]]
+            if len(results) != len(targets):
+                raise ValueError(f"{rule.__name__} returned {len(results)} values for "
+                                 f"{len(targets)} arrays (param and state)")
+            for target, value in zip(targets, results):
+                if target is not None:
+                    target[...] = value

@@ -1,0 +1,262 @@
+"""``Optimizer``: what every optimizer shares — parameter groups, state, step, state_dict.
+
+An optimizer holds ``param_groups`` (a list of dicts: ``'params'`` plus that
+group's hyper-parameters, filled from ``defaults``) and ``state`` (a dict
+keyed by Parameter holding its moment buffers and step count), as in
+``torch.optim``. A subclass says three things:
+
+- ``_check_hyperparameters(group)``: raise for values outside their range;
+- ``_init_state(param, group)``: the state a parameter starts with;
+- ``_prepare_update(param, group, state)``: each step, which elementwise rule to
+  run, with which state arrays and which per-step scalars (bias
+  corrections, decayed learning rates, computed here in plain Python).
+
+``step`` gathers every parameter that has a gradient and hands the rule to
+an executor from ``tinyopt.kernels``, which writes the new values in place.
+
+Example::
+
+    >>> opt = tinyopt.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    >>> loss = loss_fn(model(x), y)
+    >>> opt.zero_grad(); loss.backward(); opt.step()
+"""
+import copy
+import numbers
+from collections import defaultdict
+
+from .. import backend
+from ..autograd import Tensor, enable_grad
+from ..kernels import get_executor
+
+_SET_MESSAGE = ("params must be an ordered collection (list, tuple, generator), not a set: "
+                "their order decides the indices in state_dict()")
+
+
+class Optimizer:
+    """Base class of all optimizers (PyTorch's names and semantics).
+
+    Args:
+        params: an iterable of Parameters, or of dicts each holding
+            ``'params'`` and hyper-parameters that override ``defaults`` for
+            that group.
+        defaults: the hyper-parameters every group starts from.
+
+    Attributes:
+        defaults, param_groups, state: as in ``torch.optim.Optimizer``.
+        executor: runs the update rules (``kernels.get_executor("numpy")``).
+    """
+
+    def __init__(self, params, defaults):
+        if isinstance(params, Tensor):
+            raise TypeError("params must be an iterable of Parameters or of dicts, "
+                            f"got a single {type(params).__name__}")
+        if isinstance(params, (set, frozenset)):
+            raise TypeError(_SET_MESSAGE)
+        self._check_hyperparameters(defaults)
+        self.defaults = dict(defaults)
+        self.state = defaultdict(dict)
+        self.param_groups = []
+        self.executor = get_executor()
+        groups = list(params)
+        if not groups:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    # ------------------------------------------------------------ subclasses
+    def _check_hyperparameters(self, group):
+        """Raise ``ValueError``/``TypeError`` naming any hyper-parameter out of range."""
+        raise NotImplementedError
+
+    def _init_state(self, param, group):
+        """The state a parameter starts with: a dict of arrays and Python numbers."""
+        raise NotImplementedError
+
+    def _prepare_update(self, param, group, state):
+        """Advance ``state``'s counters and return ``(rule, state_arrays, scalars)``.
+
+        ``state_arrays`` follow ``param`` and its gradient as the rule's
+        arguments (``None`` for an optional buffer not kept); ``scalars``
+        follow them.
+        """
+        raise NotImplementedError
+
+    # ---------------------------------------------------------------- groups
+    def add_param_group(self, param_group):
+        """Add a group of parameters with its own hyper-parameters (e.g. a new layer to fine-tune).
+
+        Missing hyper-parameters come from ``defaults``. Raises ``ValueError``
+        for a parameter listed twice or already in another group, and for
+        hyper-parameters out of range; nothing is added then.
+        """
+        if not isinstance(param_group, dict):
+            raise TypeError(f"a param group must be a dict, got {type(param_group).__name__}")
+        params = param_group["params"]
+        if isinstance(params, Tensor):
+            params = [params]
+        elif isinstance(params, (set, frozenset)):
+            raise TypeError(_SET_MESSAGE)
+        params = list(params)
+        for param in params:
+            if not isinstance(param, Tensor):
+                raise TypeError(f"optimizer can only optimize Tensors, got {type(param).__name__}")
+            if not param.is_leaf:
+                raise ValueError("can't optimize a non-leaf Tensor")
+        if len({id(p) for p in params}) != len(params):
+            raise ValueError("a parameter appears twice in one param group; "
+                             "list each parameter once")
+        in_other_groups = {id(p) for group in self.param_groups for p in group["params"]}
+        if any(id(p) in in_other_groups for p in params):
+            raise ValueError("some parameters appear in more than one param group")
+        group = {**self.defaults, **param_group, "params": params}
+        self._check_hyperparameters(group)
+        self.param_groups.append(group)
+
+    # ------------------------------------------------------------------ step
+    def zero_grad(self, set_to_none=True):
+        """Reset every parameter's gradient: to ``None`` (default) or to zeros in place."""
+        for group in self.param_groups:
+            for param in group["params"]:
+                if set_to_none:
+                    param.grad = None
+                elif param.grad is not None:
+                    param.grad[...] = 0
+
+    def step(self, closure=None):
+        """Update every parameter that has a gradient; return ``closure()``'s loss, if given.
+
+        ``closure`` re-evaluates the model and returns the loss (it runs with
+        gradient recording on, so it may call ``backward``).
+        """
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            updates_by_rule = {}
+            for param in group["params"]:
+                if param.grad is None:
+                    continue
+                state = self.state[param]
+                if not state:
+                    state.update(self._init_state(param, group))
+                rule, state_arrays, scalars = self._prepare_update(param, group, state)
+                arrays = [param.data, param.grad, *state_arrays]
+                updates_by_rule.setdefault(rule, []).append((arrays, scalars))
+            for rule, updates in updates_by_rule.items():
+                self.executor.run(rule, updates)
+        return loss
+
+    # ------------------------------------------------------------ state dict
+    def state_dict(self):
+        """A deep copy of state and hyper-parameters in PyTorch's layout.
+
+        ``{'state': {index: {name: value}}, 'param_groups': [{..., 'params':
+        [index, ...]}]}``, parameters numbered in group order.
+        """
+        index_of, groups = {}, []
+        for group in self.param_groups:
+            packed = {k: copy.deepcopy(v) for k, v in group.items() if k != "params"}
+            packed["params"] = [index_of.setdefault(id(p), len(index_of)) for p in group["params"]]
+            groups.append(packed)
+        state = {index_of[id(param)]: {k: _copy_value(v) for k, v in entry.items()}
+                 for param, entry in self.state.items() if entry and id(param) in index_of}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict):
+        """Restore state and hyper-parameters saved by ``state_dict`` (copies; exact).
+
+        Everything is checked before anything changes: a state_dict from
+        another optimizer, with another number of groups or group sizes, or
+        with state arrays of the wrong shape raises ``ValueError`` naming the
+        problem and leaves this optimizer as it was.
+        """
+        saved_groups, saved_state = self._check_state_dict(state_dict)
+        param_of = {}
+        new_groups = []
+        for group, saved in zip(self.param_groups, saved_groups):
+            param_of.update(zip(saved["params"], group["params"]))
+            new_group = {k: copy.deepcopy(v) for k, v in saved.items() if k != "params"}
+            new_group["params"] = group["params"]
+            new_groups.append(new_group)
+        new_state = defaultdict(dict)
+        for index, entry in saved_state.items():
+            param = param_of[index]
+            new_state[param] = {k: _copy_value(v, like=param.data) for k, v in entry.items()}
+        self.param_groups = new_groups
+        self.state = new_state
+
+    def _check_state_dict(self, state_dict):
+        """Validate ``state_dict`` against this optimizer; return its groups and state."""
+        name = type(self).__name__
+        if not isinstance(state_dict, dict) or set(state_dict) != {"state", "param_groups"}:
+            raise ValueError(f"{name}.load_state_dict expects a dict with keys 'state' and "
+                             "'param_groups' (from Optimizer.state_dict())")
+        saved_groups, saved_state = state_dict["param_groups"], state_dict["state"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(f"loaded state dict has {len(saved_groups)} parameter groups, "
+                             f"{name} has {len(self.param_groups)}")
+        group_of = {}
+        for number, (group, saved) in enumerate(zip(self.param_groups, saved_groups)):
+            ours, theirs = set(group) - {"params"}, set(saved) - {"params"}
+            if ours != theirs:
+                raise ValueError(
+                    f"param group {number} of the loaded state dict has hyper-parameters "
+                    f"{sorted(theirs)}, {name} has {sorted(ours)} (a state dict of another "
+                    "optimizer?)")
+            if len(saved["params"]) != len(group["params"]):
+                raise ValueError(f"param group {number} of the loaded state dict has "
+                                 f"{len(saved['params'])} parameters, {name}'s has "
+                                 f"{len(group['params'])}")
+            self._check_hyperparameters(saved)
+            for index, param in zip(saved["params"], group["params"]):
+                group_of[index] = ({**saved, "params": group["params"]}, param)
+        for index, entry in saved_state.items():
+            if index not in group_of:
+                raise ValueError(f"loaded state dict has state for parameter {index!r}, "
+                                 "which no param group lists")
+            group, param = group_of[index]
+            _check_state_entry(index, entry, self._init_state(param, group), param, name)
+        return saved_groups, saved_state
+
+    def __repr__(self):
+        lines = [f"{type(self).__name__} ("]
+        for number, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {number}")
+            lines += [f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params"]
+        return "\n".join(lines + [")"])
+
+
+def _is_array(value):
+    return hasattr(value, "shape") and not isinstance(value, numbers.Number)
+
+
+def _copy_value(value, like=None):
+    """An independent copy: arrays copied (to ``like``'s dtype and device), the rest deep-copied."""
+    if _is_array(value):
+        if like is None:
+            return value.copy()
+        return backend.xp.array(value, dtype=like.dtype, copy=True)
+    return copy.deepcopy(value)
+
+
+def _check_state_entry(index, entry, expected, param, optimizer_name):
+    """Raise ``ValueError`` unless ``entry`` has the keys and shapes ``expected`` has."""
+    where = f"state of parameter {index}"
+    if not isinstance(entry, dict) or set(entry) != set(expected):
+        keys = sorted(entry) if isinstance(entry, dict) else entry
+        raise ValueError(f"{where} has keys {keys}, {optimizer_name} keeps {sorted(expected)} "
+                         "(a state dict of another optimizer or other options?)")
+    for key, reference in expected.items():
+        value = entry[key]
+        if reference is None and value is None:  # a buffer born on the first step (SGD's)
+            continue
+        if _is_array(reference) or reference is None:
+            if not _is_array(value) or tuple(value.shape) != tuple(param.shape):
+                shape = tuple(value.shape) if _is_array(value) else type(value).__name__
+                raise ValueError(f"{where}: {key!r} has shape {shape}, the parameter has "
+                                 f"{tuple(param.shape)}")
+        elif not isinstance(value, numbers.Real):
+            raise ValueError(f"{where}: {key!r} must be a number, got {type(value).__name__}")
