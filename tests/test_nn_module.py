@@ -97,6 +97,31 @@ def test_attributes_register_and_reassign():
         plain.add_module("a.b", nn.Tanh())
 
 
+def test_assigning_a_plain_tensor_to_a_parameter_is_refused():
+    layer = nn.Linear(2, 2)
+    weight = layer.weight
+    with pytest.raises(TypeError, match="'weight'.*Parameter or None"):
+        layer.weight = layer.weight * 2.0  # would silently stop training it
+    assert layer.weight is weight and len(list(layer.parameters())) == 2
+    model = mlp()
+    with pytest.raises(TypeError, match="module '0'"):
+        setattr(model, "0", 3)
+
+
+def test_deepcopy_and_pickle_give_independent_equal_models():
+    import copy
+    import pickle
+    model = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3), nn.Linear(3, 1)).eval()
+    x = tinyopt.tensor(np.random.default_rng(0).normal(size=(4, 2)))
+    for clone in (copy.deepcopy(model), pickle.loads(pickle.dumps(model))):
+        assert clone[0].weight is not model[0].weight
+        assert [n for n, _ in clone.named_parameters()] == \
+            [n for n, _ in model.named_parameters()]
+        np.testing.assert_array_equal(clone(x).data, model(x).data)
+        clone[0].weight.data += 1
+        assert not np.array_equal(clone(x).data, model(x).data)
+
+
 def test_assigning_before_init_is_explained():
     class Broken(nn.Module):
         def __init__(self):
@@ -149,6 +174,15 @@ def test_zero_grad_both_ways():
         assert param.grad is before and np.all(param.grad == 0)  # same array, zeroed
     model.zero_grad()
     assert all(p.grad is None for p in model.parameters())
+
+
+def test_requires_grad_freezes_a_layer():
+    model = mlp()
+    model[0].requires_grad_(False)
+    model(tinyopt.tensor(np.ones((3, 2)))).sum().backward()
+    assert model[0].weight.grad is None and model[0].bias.grad is None
+    assert model[2].weight.grad is not None
+    assert model.requires_grad_() is model and model[0].weight.requires_grad
 
 
 def test_gradients_accumulate_across_backward_calls():
@@ -380,8 +414,27 @@ def test_layer_shape_mismatches_name_both_shapes():
     raises_naming(ValueError, lambda: nn.RNN(5, 2)(x, tinyopt.tensor(np.zeros((2, 2)))),
                   "(1, 1, 2)", "(2, 1, 2)")
     raises_naming(ValueError, lambda: nn.CausalSelfAttention(4, 2)(x), "(4, 5)")
+    raises_naming(ValueError, lambda: nn.LSTM(5, 2)(x, tinyopt.tensor(np.zeros((1, 2)))),
+                  "(h0, c0)")
     raises_naming(TypeError, lambda: nn.Embedding(3, 2)(np.array([0.0, 1.0])), "float64")
     raises_naming(IndexError, lambda: nn.Embedding(3, 2)(np.array([0, 3])), "[0, 3)")
+
+
+def test_functional_layers_refuse_weights_that_would_only_broadcast():
+    x = tinyopt.tensor(np.zeros((4, 3)))
+    raises_naming(ValueError, lambda: F.linear(x, tinyopt.tensor(np.zeros((2, 3))),
+                                               tinyopt.tensor(np.zeros(1))), "bias", "(2,)")
+    raises_naming(ValueError, lambda: F.layer_norm(x, 3, tinyopt.tensor(np.ones(1))),
+                  "weight", "(3,)", "(1,)")
+    raises_naming(ValueError, lambda: F.batch_norm(x, None, None, None,
+                                                   tinyopt.tensor(np.ones((1, 3))), True),
+                  "bias", "(3,)", "(1, 3)")
+    raises_naming(ValueError, lambda: F.batch_norm(x, tinyopt.tensor(np.zeros(4)),
+                                                   tinyopt.tensor(np.ones(3))),
+                  "running_mean", "(4,)")
+    raises_naming(ValueError, lambda: F.conv2d(tinyopt.tensor(np.zeros((1, 1, 3, 3))),
+                                               tinyopt.tensor(np.zeros((2, 1, 2, 2))),
+                                               tinyopt.tensor(np.zeros(3))), "bias", "(3,)")
 
 
 def test_loss_shape_and_target_mismatches_are_named():

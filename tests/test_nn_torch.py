@@ -95,7 +95,7 @@ def normal(*shape, seed=1):
 
 # ------------------------------------------------------------------ dense
 @pytest.mark.parametrize("bias", [True, False])
-@pytest.mark.parametrize("shape", [(5, 4), (2, 3, 4)])
+@pytest.mark.parametrize("shape", [(5, 4), (2, 3, 4), (4,)])
 def test_linear(bias, shape):
     check_parity(nn.Linear(4, 3, bias=bias), torch.nn.Linear(4, 3, bias=bias).double(),
                  normal(*shape))
@@ -133,6 +133,13 @@ def test_conv2d(kernel, stride, padding, bias):
 def test_max_pool2d(kernel, stride, padding):
     check_parity(nn.MaxPool2d(kernel, stride, padding),
                  torch.nn.MaxPool2d(kernel, stride, padding), normal(2, 3, 7, 6))
+
+
+def test_max_pool2d_ties_send_the_gradient_to_the_first_maximum():
+    x = np.maximum(normal(2, 2, 6, 6), 0.0)  # many windows of zeros after a ReLU
+    x[0, 0, :2, :2] = 1.5  # a window of equal non-zero values
+    check_parity(nn.MaxPool2d(2), torch.nn.MaxPool2d(2), x)
+    check_parity(nn.MaxPool2d(3, 1, 1), torch.nn.MaxPool2d(3, 1, 1), x)
 
 
 # ------------------------------------------------------------------ dropout
@@ -326,7 +333,7 @@ ACTIVATIONS = [
 @pytest.mark.parametrize("make_tiny, make_ref", ACTIVATIONS)
 def test_activation(make_tiny, make_ref):
     x = normal(3, 4, 5) * 4
-    x[0, 0, :3] = [-30.0, 30.0, 0.5]  # saturated regions and softplus' linear branch
+    x[0, 0, :4] = [-30.0, 30.0, 0.5, 0.0]  # saturated regions, softplus' linear branch, a kink
     check_parity(make_tiny(), make_ref(), x)
 
 
@@ -392,6 +399,33 @@ def test_huber_loss(reduction, delta):
     check_loss(nn.HuberLoss(reduction=reduction, delta=delta),
                torch.nn.HuberLoss(reduction=reduction, delta=delta),
                normal(5, 4) * 2, normal(5, 4, seed=2))
+
+
+def test_functional_layers_take_torch_arguments():
+    """The same calls, argument for argument, in both libraries."""
+    w, b = normal(4, 3, 3, 2, seed=3), normal(4, seed=4)
+    check_parity(lambda x, w, b: F.conv2d(x, w, b, (2, 1), 1),
+                 lambda x, w, b: torch.nn.functional.conv2d(x, w, b, (2, 1), 1),
+                 normal(2, 3, 6, 5), w, b)
+    check_parity(lambda x: F.max_pool2d(x, 3, 2, 1),
+                 lambda x: torch.nn.functional.max_pool2d(x, 3, 2, 1), normal(2, 3, 6, 5))
+    check_parity(lambda x, w, b: F.layer_norm(x, (5,), w, b, 1e-3),
+                 lambda x, w, b: torch.nn.functional.layer_norm(x, (5,), w, b, 1e-3),
+                 normal(2, 3, 5), normal(5, seed=2), normal(5, seed=3))
+    check_parity(lambda x, w: F.embedding(x, w), lambda x, w: torch.nn.functional.embedding(x, w),
+                 np.array([[1, 0, 1]]), normal(3, 2))
+    running = [np.zeros(3), np.ones(3)]
+    tiny_stats = [tinyopt.tensor(a.copy()) for a in running]
+    ref_stats = [torch.tensor(a.copy()) for a in running]
+    check_parity(lambda x, w, b: F.batch_norm(x, *tiny_stats, w, b, True, 0.3, 1e-3),
+                 lambda x, w, b: torch.nn.functional.batch_norm(x, *ref_stats, w, b, True, 0.3,
+                                                                1e-3),
+                 normal(4, 3, 2), normal(3, seed=2), normal(3, seed=3))
+    for got, expected in zip(tiny_stats, ref_stats):
+        close(got, expected, "running statistics")
+    check_parity(lambda x: F.softplus(x, 2.0, 1.0) + F.gelu(x, "tanh"),
+                 lambda x: torch.nn.functional.softplus(x, 2.0, 1.0)
+                 + torch.nn.functional.gelu(x, approximate="tanh"), normal(3, 4))
 
 
 def test_functional_losses_match_modules():

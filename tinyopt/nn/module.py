@@ -24,15 +24,24 @@ class Module:
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"call Module.__init__() in {type(self).__name__}.__init__ "
                                  "before assigning attributes")
-        for registry in (self._parameters, self._buffers, self._modules):
-            registry.pop(name, None)
+        for kind, registry, cls in (("parameter", self._parameters, Parameter),
+                                    ("module", self._modules, Module)):
+            # PyTorch's rule: a registered slot takes its own kind or None, so that
+            # ``layer.weight = layer.weight - lr * g`` fails loudly instead of
+            # silently turning the parameter into a plain, untrained attribute
+            if name in registry and value is not None and not isinstance(value, cls):
+                hint = f"; update {name}.data in place instead" if kind == "parameter" else ""
+                raise TypeError(f"cannot assign {type(value).__name__} as {kind} {name!r} "
+                                f"({cls.__name__} or None expected){hint}")
         if isinstance(value, (Parameter, Module)):
+            for registry in (self._parameters, self._buffers, self._modules):
+                registry.pop(name, None)
             # a plain attribute of that name (e.g. ``self.bias = None``) would shadow it
             self.__dict__.pop(name, None)
-        if isinstance(value, Parameter):
-            self._parameters[name] = value
-        elif isinstance(value, Module):
-            self._modules[name] = value
+            registry = self._parameters if isinstance(value, Parameter) else self._modules
+            registry[name] = value
+        elif name in self._parameters or name in self._modules:  # value is None here
+            (self._parameters if name in self._parameters else self._modules)[name] = None
         elif name in self.__dict__.get("_buffer_names", ()):
             self._buffers[name] = value if value is None or isinstance(value, Tensor) \
                 else Tensor(value)
@@ -162,6 +171,12 @@ class Module:
     def eval(self):
         """Set evaluation mode (dropout off, running statistics)."""
         return self.train(False)
+
+    def requires_grad_(self, requires_grad=True):
+        """Switch gradient recording for every parameter (e.g. to freeze a layer); return self."""
+        for param in self.parameters():
+            param.requires_grad_(requires_grad)
+        return self
 
     def zero_grad(self, set_to_none=True):
         """Reset the gradients of all parameters (to None, or to zeros in place)."""

@@ -135,6 +135,9 @@ class LSTM(_Recurrent):
         return o * c.tanh(), c
 
     def forward(self, x, hx=None):
+        if hx is not None and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
+            raise ValueError(f"LSTM: hx must be a pair (h0, c0) or None, got "
+                             f"{type(hx).__name__}")
         h0, c0 = (None, None) if hx is None else hx
         output, (h_n, c_n) = self._run(x, [h0, c0])
         return output, (h_n, c_n)

@@ -11,11 +11,18 @@ from ...autograd.ops.shape import pad
 from ...autograd.ops.window import unfold
 
 
+def _check_shape(op, name, value, expected):
+    """Refuse a weight or statistic that would only fit by broadcasting (PyTorch refuses too)."""
+    if value is not None and tuple(value.shape) != tuple(expected):
+        raise ValueError(f"{op}: {name} must have shape {tuple(expected)}, got {value.shape}")
+
+
 def linear(x, weight, bias=None):
     """x @ weight^T + bias, for weight of shape (out_features, in_features)."""
     if x.shape[-1] != weight.shape[1]:
         raise ValueError(f"linear: input of shape {x.shape} has {x.shape[-1]} features but "
                          f"weight of shape {weight.shape} expects {weight.shape[1]}")
+    _check_shape("linear", "bias", bias, weight.shape[:1])
     out = x @ weight.T
     return out if bias is None else out + bias
 
@@ -48,6 +55,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0):
                          f"shape {weight.shape}, got input of shape {x.shape}")
     (sh, sw), (ph, pw) = pair(stride, "stride", positive=True), pair(padding, "padding")
     out_channels, channels, kh, kw = weight.shape
+    _check_shape("conv2d", "bias", bias, (out_channels,))
     if ph or pw:
         x = pad(x, (pw, pw, ph, ph))
     patches = unfold(x, (kh, kw), (sh, sw))
@@ -80,6 +88,8 @@ def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
     if x.shape[x.ndim - len(normalized_shape):] != normalized_shape:
         raise ValueError(f"layer_norm: input of shape {x.shape} does not end with "
                          f"normalized_shape {normalized_shape}")
+    _check_shape("layer_norm", "weight", weight, normalized_shape)
+    _check_shape("layer_norm", "bias", bias, normalized_shape)
     dims = tuple(range(x.ndim - len(normalized_shape), x.ndim))
     mean = x.mean(dim=dims, keepdim=True)
     var = x.var(dim=dims, keepdim=True, correction=0)
@@ -97,6 +107,11 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
     unbiased batch variance, as PyTorch does:
     running = (1 - momentum) * running + momentum * batch.
     """
+    if x.ndim < 2:
+        raise ValueError(f"batch_norm: expected input (N, C, ...), got shape {x.shape}")
+    for name, value in (("running_mean", running_mean), ("running_var", running_var),
+                        ("weight", weight), ("bias", bias)):
+        _check_shape("batch_norm", name, value, x.shape[1:2])
     dims = (0,) + tuple(range(2, x.ndim))
     shape = (1, -1) + (1,) * (x.ndim - 2)
     if training:
