@@ -388,6 +388,17 @@ def test_comparisons_give_boolean_tensors_outside_the_graph():
     assert len({x, x}) == 1, "tensors hash by identity"
 
 
+def test_truth_value_only_for_one_element():
+    x, y = leaf([1.0, 2.0]), leaf([5.0, 6.0])
+    with pytest.raises(RuntimeError, match="ambiguous"):
+        bool(x)
+    with pytest.raises(RuntimeError, match="ambiguous"):
+        y in [x]  # would be silently True if tensors were truthy by length
+    assert x in [x, y]  # identity is checked before ==
+    assert bool(leaf([3.0])) and not bool(Tensor(np.array(0.0)))
+    assert (x > 1.5)[1]
+
+
 def test_item_numpy_detach():
     x = leaf([[2.5]])
     assert x.item() == 2.5

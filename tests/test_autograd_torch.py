@@ -161,14 +161,20 @@ def test_double_backward_matches_torch(name):
     mixed_ref = sum((g * torch.tensor(d)).sum() for g, d in zip(first_ref, directions)
                     if g is not None)
     if not getattr(mixed, "requires_grad", False):
-        assert not getattr(mixed_ref, "requires_grad", False), "torch has a second derivative"
-        return  # linear in every input (shape ops, add): nothing to differentiate
+        # piecewise linear (shape ops, relu, abs): tinyopt records no second-order graph,
+        # torch may record one; its value must then be zero
+        if getattr(mixed_ref, "requires_grad", False):
+            for r in torch.autograd.grad(mixed_ref, ref, allow_unused=True):
+                assert r is None or not r.any()
+        return
     second = grad(mixed, mine, allow_unused=True)
     second_ref = torch.autograd.grad(mixed_ref, ref, allow_unused=True)
     for i, (s, r) in enumerate(zip(second, second_ref)):
         s = np.zeros(mine[i].shape) if s is None else s.data
         r = np.zeros(mine[i].shape) if r is None else r.numpy()
-        np.testing.assert_allclose(s, r, **TOL, err_msg=f"input {i}")
+        # atol 1e-9: on 3000-scale logits torch's own double backward of logsumexp is off
+        # by 3e-10 from the exact (50-digit) value; tinyopt's is within 1e-13
+        np.testing.assert_allclose(s, r, rtol=1e-10, atol=1e-9, err_msg=f"input {i}")
 
 
 def test_max_with_ties_shares_the_gradient_like_torch():

@@ -38,6 +38,9 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
 
     The error names the input, the worst element, the numerical (expected)
     and analytical (got) values.
+
+    The finite differences call ``fn`` under ``no_grad``; a ``fn`` that calls
+    ``grad`` itself (to check second derivatives) wraps that in ``enable_grad()``.
     """
     inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
     checked = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]

@@ -91,6 +91,15 @@ class Tensor:
     def __len__(self):
         return len(self.data)
 
+    def __bool__(self):
+        # without this, Python would call any non-empty tensor true (via __len__), and
+        # ``t in [u]`` would be true for every u of the same shape
+        if self.data.size != 1:
+            raise RuntimeError(f"the truth value of a tensor with {self.data.size} elements "
+                               "is ambiguous: compare arrays, e.g. (t.data == u.data).all(), "
+                               "or use `is`")
+        return bool(self.data)
+
     def item(self):
         """The value of a one-element tensor as a Python number."""
         if self.data.size != 1:
