@@ -227,6 +227,29 @@ def test_matmul(shapes_pair, seed):
     assert gradcheck(lambda y: a.detach().data @ y, [b])  # ndarray @ Tensor
 
 
+@quick
+@given(st.lists(st.integers(1, 3), min_size=0, max_size=2), st.integers(1, 4),
+       st.integers(1, 4), st.booleans(), seeds)
+def test_linear_as_one_op(batch, features_in, features_out, with_bias, seed):
+    from tinyopt.autograd.ops.linalg import linear
+    rng = np.random.default_rng(seed)
+    x = uniform(rng, tuple(batch) + (features_in,))
+    w = uniform(rng, (features_out, features_in))
+    b = uniform(rng, (features_out,)) if with_bias else None
+    expected = x.data @ w.data.T + (b.data if with_bias else 0.0)
+    np.testing.assert_allclose(linear(x, w, b).data, expected, rtol=1e-12)
+    inputs = [x, w, b] if with_bias else [x, w]
+    assert gradcheck(lambda *t: linear(*t), inputs)
+    # the backward pass is itself differentiable: check the gradient of a gradient
+    v = rng.uniform(-1, 1, expected.shape)
+
+    def gradient_of_x(*t):
+        with tinyopt.enable_grad():  # gradcheck evaluates fn under no_grad
+            out = linear(*t)
+            return tinyopt.grad((out * out * v).sum(), t[0], create_graph=True)[0]
+    assert gradcheck(gradient_of_x, inputs)
+
+
 # -------------------------------------------------------------------- reductions
 @quick
 @given(st.data(), nonempty, seeds, st.booleans(), st.sampled_from(["sum", "mean"]))

@@ -7,6 +7,7 @@ matrix product with the flattened kernels computes all outputs at once,
 """
 from ... import backend
 from ...autograd import Tensor
+from ...autograd.ops.linalg import linear as linear_op
 from ...autograd.ops.shape import pad
 from ...autograd.ops.window import unfold
 
@@ -23,8 +24,7 @@ def linear(x, weight, bias=None):
         raise ValueError(f"linear: input of shape {x.shape} has {x.shape[-1]} features but "
                          f"weight of shape {weight.shape} expects {weight.shape[1]}")
     _check_shape("linear", "bias", bias, weight.shape[:1])
-    out = x @ weight.T
-    return out if bias is None else out + bias
+    return linear_op(x, weight, bias)
 
 
 def embedding(indices, weight):
