@@ -1,19 +1,20 @@
-"""Module machinery (registration, traversal, modes, state_dict), containers, bad
-input, and second derivatives through layers. No PyTorch needed."""
+"""nn.Module machinery: registration, traversal, modes, state_dict, containers, repr.
+
+Parameter and module names as in PyTorch (nested lists, buffers, absent
+biases, tied weights counted once), attribute registration rules, copies,
+train/eval propagation, zero_grad and freezing, state_dict order, copies and
+round trips with strict/non-strict loading, Sequential and ModuleList, and
+torch-style reprs. No PyTorch needed.
+"""
 from collections import OrderedDict
 
 import numpy as np
 import pytest
 
 import tinyopt
-from tinyopt import backend, nn
-from tinyopt.autograd import grad
-from tinyopt.nn import functional as F
+from tinyopt import nn
 
-
-@pytest.fixture(autouse=True)
-def seeded():
-    tinyopt.manual_seed(0)
+from nn_helpers import seeded  # noqa: F401  (autouse fixture)
 
 
 def mlp():
@@ -334,208 +335,3 @@ def test_repr_matches_torch_layout():
     assert repr(nn.Flatten()) == "Flatten(start_dim=1, end_dim=-1)"
     assert repr(nn.MSELoss()) == "MSELoss(reduction='mean')"
     assert "Parameter containing" in repr(nn.Linear(1, 1).weight)
-
-
-# --------------------------------------------------------------- bad input
-@pytest.mark.parametrize("build, argument", [
-    (lambda: nn.Linear(0, 3), "in_features"),
-    (lambda: nn.Linear(3, -1), "out_features"),
-    (lambda: nn.Linear(2.5, 3), "in_features"),
-    (lambda: nn.Embedding(0, 3), "num_embeddings"),
-    (lambda: nn.Conv2d(3, 4, 3, stride=0), "stride"),
-    (lambda: nn.Conv2d(3, 4, 0), "kernel_size"),
-    (lambda: nn.Conv2d(3, 4, 3, padding=-1), "padding"),
-    (lambda: nn.Conv2d(0, 4, 3), "in_channels"),
-    (lambda: nn.MaxPool2d(2, stride=0), "stride"),
-    (lambda: nn.MaxPool2d(2, padding=2), "padding"),
-    (lambda: nn.Dropout(p=1.5), "p"),
-    (lambda: nn.Dropout(p=-0.1), "p"),
-    (lambda: nn.GELU("fast"), "approximate"),
-    (lambda: nn.LayerNorm(4, eps=0), "eps"),
-    (lambda: nn.BatchNorm1d(0), "num_features"),
-    (lambda: nn.BatchNorm2d(3, momentum=1.5), "momentum"),
-    (lambda: nn.RNN(3, 0), "hidden_size"),
-    (lambda: nn.LSTM(3, 4, num_layers=0), "num_layers"),
-    (lambda: nn.RNN(3, 4, nonlinearity="sigmoid"), "nonlinearity"),
-    (lambda: nn.CausalSelfAttention(10, 3), "num_heads"),
-    (lambda: nn.CausalSelfAttention(0, 1), "embed_dim"),
-    (lambda: nn.TransformerBlock(8, 3), "num_heads"),
-    (lambda: nn.CrossEntropyLoss(label_smoothing=1.5), "label_smoothing"),
-    (lambda: nn.CrossEntropyLoss(label_smoothing=-0.1), "label_smoothing"),
-    (lambda: nn.HuberLoss(delta=0), "delta"),
-    (lambda: nn.init.kaiming_normal_(nn.Parameter(np.zeros((2, 2))), mode="fan"), "mode"),
-    (lambda: nn.init.calculate_gain("swish"), "swish"),
-])
-def test_bad_constructor_arguments_are_named(build, argument):
-    with pytest.raises(ValueError, match=argument):
-        build()
-
-
-LOSSES = [nn.MSELoss, nn.CrossEntropyLoss, nn.NLLLoss, nn.BCEWithLogitsLoss, nn.HuberLoss]
-FUNCTIONAL_LOSSES = [
-    (F.mse_loss, np.zeros((2, 3))), (F.cross_entropy, np.array([0, 2])),
-    (F.nll_loss, np.array([0, 2])), (F.binary_cross_entropy_with_logits, np.zeros((2, 3))),
-    (F.huber_loss, np.zeros((2, 3))),
-]
-
-
-@pytest.mark.parametrize("loss", LOSSES)
-def test_unknown_reduction_is_refused_by_every_loss(loss):
-    with pytest.raises(ValueError, match="reduction.*'avg'"):
-        loss(reduction="avg")
-
-
-@pytest.mark.parametrize("loss, target", FUNCTIONAL_LOSSES)
-def test_unknown_reduction_is_refused_by_every_functional_loss(loss, target):
-    x = tinyopt.tensor(np.zeros((2, 3)))
-    with pytest.raises(ValueError, match="reduction.*'avg'"):
-        loss(x, tinyopt.tensor(target), reduction="avg")
-
-
-def raises_naming(error, call, *words):
-    with pytest.raises(error) as info:
-        call()
-    for word in words:
-        assert word in str(info.value), (word, str(info.value))
-
-
-def test_layer_shape_mismatches_name_both_shapes():
-    x = tinyopt.tensor(np.zeros((4, 5)))
-    raises_naming(ValueError, lambda: nn.Linear(3, 2)(x), "(4, 5)", "(2, 3)")
-    image = tinyopt.tensor(np.zeros((2, 4, 8, 8)))
-    raises_naming(ValueError, lambda: nn.Conv2d(3, 2, 3)(image), "(2, 4, 8, 8)", "(2, 3, 3, 3)")
-    raises_naming(ValueError, lambda: nn.Conv2d(4, 2, 9)(image), "kernel")
-    raises_naming(ValueError, lambda: nn.MaxPool2d(2)(x), "(4, 5)")
-    raises_naming(ValueError, lambda: nn.LayerNorm(3)(x), "(4, 5)", "(3,)")
-    raises_naming(ValueError, lambda: nn.BatchNorm1d(3)(x), "(4, 5)", "3")
-    raises_naming(ValueError, lambda: nn.BatchNorm1d(5)(x[:1]), "(1, 5)", "more than 1")
-    raises_naming(ValueError, lambda: nn.RNN(3, 2)(tinyopt.tensor(np.zeros((4, 2, 5)))),
-                  "(4, 2, 5)", "3")
-    raises_naming(ValueError, lambda: nn.RNN(5, 2)(x, tinyopt.tensor(np.zeros((2, 2)))),
-                  "(1, 1, 2)", "(2, 1, 2)")
-    raises_naming(ValueError, lambda: nn.CausalSelfAttention(4, 2)(x), "(4, 5)")
-    raises_naming(ValueError, lambda: nn.LSTM(5, 2)(x, tinyopt.tensor(np.zeros((1, 2)))),
-                  "(h0, c0)")
-    raises_naming(TypeError, lambda: nn.Embedding(3, 2)(np.array([0.0, 1.0])), "float64")
-    raises_naming(IndexError, lambda: nn.Embedding(3, 2)(np.array([0, 3])), "[0, 3)")
-
-
-def test_functional_layers_refuse_weights_that_would_only_broadcast():
-    x = tinyopt.tensor(np.zeros((4, 3)))
-    raises_naming(ValueError, lambda: F.linear(x, tinyopt.tensor(np.zeros((2, 3))),
-                                               tinyopt.tensor(np.zeros(1))), "bias", "(2,)")
-    raises_naming(ValueError, lambda: F.layer_norm(x, 3, tinyopt.tensor(np.ones(1))),
-                  "weight", "(3,)", "(1,)")
-    raises_naming(ValueError, lambda: F.batch_norm(x, None, None, None,
-                                                   tinyopt.tensor(np.ones((1, 3))), True),
-                  "bias", "(3,)", "(1, 3)")
-    raises_naming(ValueError, lambda: F.batch_norm(x, tinyopt.tensor(np.zeros(4)),
-                                                   tinyopt.tensor(np.ones(3))),
-                  "running_mean", "(4,)")
-    raises_naming(ValueError, lambda: F.conv2d(tinyopt.tensor(np.zeros((1, 1, 3, 3))),
-                                               tinyopt.tensor(np.zeros((2, 1, 2, 2))),
-                                               tinyopt.tensor(np.zeros(3))), "bias", "(3,)")
-
-
-def test_loss_shape_and_target_mismatches_are_named():
-    x = tinyopt.tensor(np.zeros((4, 3)))
-    for loss in (nn.MSELoss(), nn.BCEWithLogitsLoss(), nn.HuberLoss()):
-        raises_naming(ValueError, lambda: loss(x, tinyopt.tensor(np.zeros((4, 1)))),
-                      "(4, 3)", "(4, 1)")
-    cross_entropy = nn.CrossEntropyLoss()
-    raises_naming(IndexError, lambda: cross_entropy(x, tinyopt.tensor(np.array([0, 1, 3, 0]))),
-                  "[0, 3)")
-    raises_naming(IndexError, lambda: cross_entropy(x, np.array([0, -1, 2, 0])), "[0, 3)")
-    raises_naming(TypeError, lambda: cross_entropy(x, tinyopt.tensor(np.zeros(4))),
-                  "integer", "float")
-    raises_naming(ValueError, lambda: cross_entropy(x, np.array([0, 1])), "(4, 3)", "(2,)")
-    raises_naming(ValueError, lambda: cross_entropy(tinyopt.tensor(np.zeros((2, 4, 3))),
-                                                    np.array([0, 1])), "(2, 4, 3)")
-    raises_naming(ValueError, lambda: nn.NLLLoss()(x, np.array([[0], [1], [2], [0]])),
-                  "(4, 3)", "(4, 1)")
-
-
-def test_losses_accept_plain_arrays_and_lists_as_targets():
-    x = tinyopt.tensor(np.zeros((2, 3)))
-    expected = np.log(3)
-    assert np.isclose(F.cross_entropy(x, [0, 2]).item(), expected)
-    assert np.isclose(F.cross_entropy(x, np.array([0, 2])).item(), expected)
-    assert nn.Embedding(3, 2)([0, 2, 2]).shape == (3, 2)
-
-
-def test_float32_layers_stay_float32():
-    model = nn.Sequential(nn.Linear(3, 4), nn.GELU(), nn.LayerNorm(4), nn.Linear(4, 2))
-    x = tinyopt.tensor(np.ones((2, 3), dtype=np.float32))
-    loss = F.cross_entropy(model(x), np.array([0, 1]))
-    loss.backward()
-    assert loss.dtype == np.float32
-    assert all(p.dtype == np.float32 and p.grad.dtype == np.float32
-               for p in model.parameters())
-
-
-# ---------------------------------------------------------- second order
-def hessian_vector_product(loss_fn, params, vector):
-    """H v by double back-propagation: grad(<grad(loss), v>)."""
-    grads = grad(loss_fn(), params, create_graph=True)
-    dot = sum((g * tinyopt.tensor(v)).sum() for g, v in zip(grads, vector))
-    return [h.data for h in grad(dot, params)]
-
-
-def finite_difference_hvp(loss_fn, params, vector, eps=1e-5):
-    """(grad(w + eps v) - grad(w - eps v)) / (2 eps)."""
-    def gradients_at(step):
-        for p, v in zip(params, vector):
-            p.data += step * v
-        result = [g.data.copy() for g in grad(loss_fn(), params)]
-        for p, v in zip(params, vector):
-            p.data -= step * v
-        return result
-    plus, minus = gradients_at(eps), gradients_at(-eps)
-    return [(a - b) / (2 * eps) for a, b in zip(plus, minus)]
-
-
-@pytest.mark.parametrize("loss_name", ["mse", "cross_entropy"])
-def test_hessian_vector_product_through_an_mlp(loss_name):
-    with backend.default_dtype_as("float64"):
-        model = nn.Sequential(nn.Linear(3, 6), nn.Tanh(), nn.Linear(6, 4), nn.Tanh(),
-                              nn.Linear(4, 3))
-    rng = np.random.default_rng(0)
-    x = tinyopt.tensor(rng.normal(size=(8, 3)))
-    if loss_name == "mse":
-        target = tinyopt.tensor(rng.normal(size=(8, 3)))
-        loss_fn = lambda: F.mse_loss(model(x), target)  # noqa: E731
-    else:
-        target = tinyopt.tensor(rng.integers(0, 3, size=8))
-        loss_fn = lambda: F.cross_entropy(model(x), target, label_smoothing=0.1)  # noqa: E731
-    params = list(model.parameters())
-    vector = [rng.normal(size=p.shape) for p in params]
-    exact = hessian_vector_product(loss_fn, params, vector)
-    approx = finite_difference_hvp(loss_fn, params, vector)
-    for h, fd, (name, _) in zip(exact, approx, model.named_parameters()):
-        np.testing.assert_allclose(h, fd, rtol=1e-6, atol=1e-8, err_msg=name)
-    assert max(np.abs(h).max() for h in exact) > 1e-3  # not trivially zero
-    # symmetry of the Hessian: <u, H v> == <v, H u>
-    other = [rng.normal(size=p.shape) for p in params]
-    h_other = hessian_vector_product(loss_fn, params, other)
-    u_hv = sum((u * h).sum() for u, h in zip(other, exact))
-    v_hu = sum((v * h).sum() for v, h in zip(vector, h_other))
-    assert np.isclose(u_hv, v_hu, rtol=1e-10)
-
-
-def test_second_derivative_through_layer_norm_conv_and_attention():
-    with backend.default_dtype_as("float64"):
-        conv = nn.Conv2d(2, 3, 3, padding=1)
-        norm = nn.LayerNorm(8)
-        attention = nn.CausalSelfAttention(8, 2)
-    rng = np.random.default_rng(1)
-    image = tinyopt.tensor(rng.normal(size=(2, 2, 4, 4)))
-
-    def loss_fn():
-        h = conv(image).reshape(2, 6, 8)
-        return (attention(norm(h)).tanh() ** 2).sum()
-    params = list(conv.parameters()) + list(norm.parameters()) + list(attention.parameters())
-    vector = [rng.normal(size=p.shape) for p in params]
-    exact = hessian_vector_product(loss_fn, params, vector)
-    approx = finite_difference_hvp(loss_fn, params, vector)
-    for h, fd in zip(exact, approx):
-        np.testing.assert_allclose(h, fd, rtol=1e-5, atol=1e-7)
