@@ -9,7 +9,13 @@ One step is the five lines every course teaches::
 
 ``fit`` runs them over a data loader for some epochs, records the loss of
 every step and the metrics of every epoch, and shows a progress bar when it
-writes to a terminal.
+writes to a terminal. Its options add the practical techniques, each a few
+lines around the five: a learning-rate scheduler (per batch or per epoch,
+or on a validation metric), gradient clipping, gradient accumulation over
+``k`` micro-batches, and mixed precision (float16 with a ``GradScaler``, or
+emulated bfloat16) on float32 master weights. Per step it records the loss,
+the learning rate, the gradient norm before and after clipping and the
+weight norm, so a lecture can plot what each technique does.
 """
 import math
 import sys
@@ -17,6 +23,9 @@ import time
 from collections import defaultdict
 
 from .autograd import no_grad
+from .optim.amp import PRECISIONS, LowPrecisionModel
+from .optim.clip_grad import clip_grad_norm_, clip_grad_value_, grad_norm, weight_norm
+from .optim.lr_scheduler import ReduceLROnPlateau
 
 
 class History:
@@ -84,55 +93,182 @@ def evaluate(model, loss_fn, loader):
 
 
 def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, progress=None,
-        history=None):
+        history=None, *, scheduler=None, scheduler_interval="epoch", scheduler_metric="val_loss",
+        accumulate_steps=1, max_grad_norm=None, clip_value=None, norm_type=2.0,
+        precision="float32", scaler=None):
     """Train ``model`` for ``epochs`` passes over ``train_loader``.
 
     Args:
         model: a ``tinyopt.nn.Module``.
-        loss_fn: ``loss_fn(model_output, target)`` returning a scalar Tensor.
-        optimizer: anything with ``zero_grad()`` and ``step()`` (``tinyopt.optim``).
+        loss_fn: ``loss_fn(model_output, target)`` returning a scalar Tensor
+            (a batch mean, so that accumulation equals one big batch).
+        optimizer: a ``tinyopt.optim`` optimizer.
         train_loader: yields ``(inputs, target)`` batches (a ``DataLoader``).
         epochs: number of passes, a positive int.
         val_loader: optional; evaluated after every epoch.
         progress: show a progress bar; None shows one only on a terminal.
         history: a ``History`` to continue; a new one by default.
+        scheduler: a ``tinyopt.optim.lr_scheduler`` scheduler, stepped after the optimizer.
+        scheduler_interval: ``"epoch"`` (after validation) or ``"batch"`` (after every
+            optimizer step that the scaler did not skip: one per ``accumulate_steps``
+            batches, so size a OneCycleLR's total_steps by optimizer steps).
+        scheduler_metric: the epoch record a ``ReduceLROnPlateau`` watches
+            (``"val_loss"``, ``"val_accuracy"``, ``"train_loss"``); per batch, the step's loss.
+        accumulate_steps: micro-batches per optimizer step, k >= 1. Each micro-batch's
+            loss is weighted by its share of the window's samples (1/k for equal batches),
+            so k batches of size b step exactly like one batch of k·b; the last, partial
+            window of an epoch is stepped, weighted by its own sample count.
+        max_grad_norm: clip the total gradient norm to this (``clip_grad_norm_``).
+        clip_value: clamp every gradient entry to ``[-clip_value, clip_value]``.
+        norm_type: the p of the recorded and clipped gradient norms (default 2).
+        precision: ``"float32"``, ``"float16"`` or ``"bfloat16"`` (emulated): forward and
+            backward on a ``LowPrecisionModel`` copy, the optimizer on float32 masters.
+        scaler: a ``GradScaler`` for loss scaling (float16 needs one to avoid underflow).
 
     Returns:
-        The ``History``. A non-finite loss stops training with a
-        ``FloatingPointError`` naming the epoch and step (lower the learning rate).
+        The ``History``: per step ``loss``, ``lr`` (of group 0; ``lr_group{i}`` for the
+        others), ``grad_norm`` (before clipping), ``grad_norm_clipped`` (when clipping),
+        ``weight_norm``, and ``loss_scale`` with a scaler. A non-finite loss stops training
+        with a ``FloatingPointError`` naming the epoch and step (lower the learning rate).
     """
     if not isinstance(epochs, int) or epochs <= 0:
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
+    if isinstance(accumulate_steps, bool) or not isinstance(accumulate_steps, int) \
+            or accumulate_steps <= 0:
+        raise ValueError(f"accumulate_steps must be a positive int, got {accumulate_steps!r}")
+    if scheduler_interval not in ("epoch", "batch"):
+        raise ValueError(f"scheduler_interval must be 'epoch' or 'batch', got "
+                         f"{scheduler_interval!r}")
+    if precision not in ("float32",) + PRECISIONS:
+        raise ValueError(f"precision must be one of {('float32',) + PRECISIONS}, got "
+                         f"{precision!r}")
     history = History() if history is None else history
     show = sys.stderr.isatty() if progress is None else bool(progress)
     bar = _progress_bar(epochs * len(train_loader), show)
+    stepper = _Stepper(model, loss_fn, optimizer, history, max_grad_norm, clip_value, norm_type,
+                       None if precision == "float32" else LowPrecisionModel(model, precision),
+                       scaler)
     try:
         for epoch in range(epochs):
             start, total, count = time.perf_counter(), 0.0, 0
             model.train()
-            for inputs, target in train_loader:
-                optimizer.zero_grad()
-                loss = loss_fn(model(inputs), target)
-                loss.backward()
-                optimizer.step()
-                value = loss.item()
-                if not math.isfinite(value):
-                    raise FloatingPointError(
-                        f"loss became {value} at epoch {epoch}, step {len(history.steps['loss'])}:"
-                        " the learning rate is probably too high")
-                history.log_step(loss=value)
-                total, count = total + value * len(target), count + len(target)
-                bar.update(1)
-                bar.set_postfix(loss=f"{value:.4f}", refresh=False)
+            for window in _windows(train_loader, accumulate_steps):
+                loss, size, stepped = stepper.step(window, epoch)
+                total, count = total + loss * size, count + size
+                if stepped and scheduler is not None and scheduler_interval == "batch":
+                    _step_scheduler(scheduler, loss)
+                bar.update(len(window))
+                bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
             record = {"train_loss": total / max(count, 1)}
             if val_loader is not None:
                 record.update({f"val_{k}": v for k, v in
                                evaluate(model, loss_fn, val_loader).items()})
+            if scheduler is not None and scheduler_interval == "epoch":
+                _step_scheduler(scheduler, _epoch_metric(scheduler, record, scheduler_metric))
             record["time"] = time.perf_counter() - start
             history.log_epoch(epoch=epoch, **record)
     finally:
         bar.close()
     return history
+
+
+def _windows(loader, size):
+    """The loader's batches in lists of ``size`` (the last list may be shorter)."""
+    window = []
+    for batch in loader:
+        window.append(batch)
+        if len(window) == size:
+            yield window
+            window = []
+    if window:
+        yield window
+
+
+class _Stepper:
+    """One optimizer step over a window of micro-batches: forward, backward, clip, step, record."""
+
+    def __init__(self, model, loss_fn, optimizer, history, max_grad_norm, clip_value, norm_type,
+                 working_copy, scaler):
+        self.model, self.loss_fn, self.optimizer, self.history = model, loss_fn, optimizer, history
+        self.max_grad_norm, self.clip_value, self.norm_type = max_grad_norm, clip_value, norm_type
+        self.working_copy, self.scaler = working_copy, scaler
+        self.params = [p for group in optimizer.param_groups for p in group["params"]]
+
+    def step(self, window, epoch):
+        """Return ``(window loss, samples, whether the optimizer stepped)``."""
+        samples = sum(len(target) for _, target in window)
+        forward = self.model if self.working_copy is None else self.working_copy
+        if self.working_copy is not None:
+            self.working_copy.copy_weights_from_master()
+        self.optimizer.zero_grad()
+        window_loss = 0.0
+        for inputs, target in window:
+            weight = len(target) / samples
+            loss = self.loss_fn(forward(inputs), target)
+            value = loss.item()
+            if not math.isfinite(value):
+                raise FloatingPointError(
+                    f"loss became {value} at epoch {epoch}, step {len(self.history.steps['loss'])}"
+                    ": the learning rate is probably too high")
+            scaled = loss * weight
+            (self.scaler.scale(scaled) if self.scaler is not None else scaled).backward()
+            if self.working_copy is not None:
+                self.working_copy.copy_grads_to_master()
+            window_loss += value * weight
+        record = {"loss": window_loss, **self._lrs()}
+        stepped = self._clip_and_step(record)
+        self.history.log_step(**record)
+        return window_loss, samples, stepped
+
+    def _lrs(self):
+        lrs = {"lr": self.optimizer.param_groups[0]["lr"]}
+        lrs.update({f"lr_group{i}": group["lr"]
+                    for i, group in enumerate(self.optimizer.param_groups) if i > 0})
+        return lrs
+
+    def _clip_and_step(self, record):
+        if self.scaler is not None:
+            self.scaler.unscale_(self.optimizer)
+        record["grad_norm"] = grad_norm(self.params, self.norm_type)
+        if self.max_grad_norm is not None:
+            clip_grad_norm_(self.params, self.max_grad_norm, self.norm_type)
+        if self.clip_value is not None:
+            clip_grad_value_(self.params, self.clip_value)
+        if self.max_grad_norm is not None or self.clip_value is not None:
+            record["grad_norm_clipped"] = grad_norm(self.params, self.norm_type)
+        if self.scaler is not None:
+            record["loss_scale"] = self.scaler.get_scale()
+            self.scaler.step(self.optimizer)
+            stepped = not self.scaler.last_step_skipped
+            self.scaler.update()
+        else:
+            self.optimizer.step()
+            stepped = True
+        record["weight_norm"] = weight_norm(self.params, self.norm_type)
+        return stepped
+
+
+def _needs_metric(scheduler):
+    if isinstance(scheduler, ReduceLROnPlateau):
+        return True
+    return any(_needs_metric(child) for child in getattr(scheduler, "schedulers", ())
+               if child is not None)
+
+
+def _step_scheduler(scheduler, metric):
+    if _needs_metric(scheduler):
+        scheduler.step(metric)
+    else:
+        scheduler.step()
+
+
+def _epoch_metric(scheduler, record, name):
+    if not _needs_metric(scheduler):
+        return None
+    if name not in record:
+        raise ValueError(f"scheduler_metric {name!r} is not recorded (have {sorted(record)}): "
+                         "pass val_loader, or scheduler_metric='train_loss'")
+    return record[name]
 
 
 def _progress_bar(total, show):
