@@ -11,12 +11,13 @@ import pytest
 import tinyopt.optim as optim
 from tinyopt.kernels import NumpyExecutor, elementwise_math, get_executor
 from tinyopt.nn import Parameter
-from tinyopt.optim import (adadelta, adagrad, adam, adamax, asgd, nadam, radam, rmsprop, rprop,
-                           sgd)
+from tinyopt.optim import (adadelta, adafactor, adagrad, adam, adamax, asgd, lamb, lars, lion,
+                           nadam, radam, rmsprop, rprop, sgd)
 
 RULES = [sgd.sgd_rule, sgd.sgd_momentum_rule, adagrad.adagrad_rule, rmsprop.rmsprop_rule,
          adadelta.adadelta_rule, adam.adam_rule, adamax.adamax_rule, nadam.nadam_rule,
-         radam.radam_rule, rprop.rprop_rule, asgd.asgd_rule]
+         radam.radam_rule, rprop.rprop_rule, asgd.asgd_rule, lion.lion_rule, lars.lars_rule,
+         lamb.lamb_direction_rule, adafactor.adafactor_step_rule]
 
 CONFIGURATIONS = [
     (optim.SGD, dict(lr=0.1)), (optim.SGD, dict(momentum=0.9, dampening=0.2, weight_decay=0.1)),
@@ -29,6 +30,12 @@ CONFIGURATIONS = [
     (optim.NAdam, dict(decoupled_weight_decay=True, weight_decay=0.1)),
     (optim.RAdam, dict(betas=(0.9, 0.9))), (optim.Rprop, dict(maximize=True)),
     (optim.ASGD, dict(t0=2, weight_decay=0.1)),
+    (optim.Lion, dict(weight_decay=0.1, maximize=True)),
+    (optim.LARS, dict(weight_decay=0.1, exclude_1d=False)), (optim.LARS, dict(nesterov=True)),
+    (optim.LAMB, dict(weight_decay=0.1, trust_clip=2.0)),
+    (optim.Adafactor, dict(beta1=0.9, weight_decay=0.1)),
+    (optim.Adam8bit, dict(min_8bit_size=4, block_size=4)),
+    (optim.Lion8bit, dict(min_8bit_size=4, block_size=4)),
 ]
 
 

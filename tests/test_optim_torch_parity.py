@@ -86,14 +86,16 @@ def groups(params, options, name):
         {**options, "lr": lr}
 
 
-def run_tinyopt(name, options, initial, grads):
+def run_tinyopt(name, options, initial, grads, executor="numba"):
     params = [Parameter(value.copy()) for value in initial]
     param_groups, kwargs = groups(params, options, name)
     optimizer = getattr(optim, name)(param_groups, **kwargs)
+    optimizer.executor = executor
     for step, step_grads in enumerate(grads):
         if step == RELOAD_AT:
             saved = optimizer.state_dict()
             optimizer = getattr(optim, name)(groups(params, options, name)[0], **kwargs)
+            optimizer.executor = executor
             optimizer.load_state_dict(saved)
         for param, grad in zip(params, step_grads):
             param.grad = None if grad is None else grad.copy()
@@ -117,10 +119,11 @@ def run_torch(name, options, initial, grads):
     return [p.detach().numpy() for p in params], optimizer.state_dict()["state"]
 
 
+@pytest.mark.parametrize("executor", ["numpy", "numba"])
 @pytest.mark.parametrize("name, options", PARAMS)
-def test_matches_torch(name, options):
+def test_matches_torch(name, options, executor):
     initial, grads = make_data(seed=len(PARAMS))
-    ours, our_state = run_tinyopt(name, options, initial, grads)
+    ours, our_state = run_tinyopt(name, options, initial, grads, executor)
     theirs, their_state = run_torch(name, options, initial, grads)
     for index, (mine, reference) in enumerate(zip(ours, theirs)):
         np.testing.assert_allclose(mine, reference, rtol=RTOL, atol=ATOL,

@@ -2,6 +2,7 @@
 
     tinyopt train         train a small MLP on built-in data; write curves and a checkpoint
     tinyopt bench train   one epoch of the same MLP in tinyopt and PyTorch, and the ratio
+    tinyopt bench step    one optimizer step: numpy vs numba vs PyTorch, against bandwidth probes
 
 Bad flags and impossible values exit non-zero with a one-line message.
 """
@@ -51,6 +52,8 @@ def build_parser():
     suites.required = True
     from .bench import train as bench_train
     bench_train.add_arguments(suites.add_parser("train", help="one MLP epoch vs PyTorch"))
+    from .bench import step as bench_step
+    bench_step.add_arguments(suites.add_parser("step", help="one optimizer step vs PyTorch"))
     return parser
 
 
@@ -117,6 +120,9 @@ def main(argv=None):
     try:
         if args.command == "train":
             command_train(args)
+        elif args.command == "bench" and args.suite == "step":
+            from .bench import step as bench_step
+            bench_step.main(args)
         elif args.command == "bench":
             from .bench import train as bench_train
             bench_train.main(args)

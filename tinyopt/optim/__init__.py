@@ -21,7 +21,25 @@ from .radam import RAdam
 from .rmsprop import RMSprop
 from .rprop import Rprop
 from .sgd import SGD
+from . import amp, clip_grad, lr_scheduler, swa
+from .amp import LowPrecisionModel, round_to_bfloat16
+from .clip_grad import clip_grad_norm_, clip_grad_value_, get_total_norm, grad_norm
+from .grad_scaler import GradScaler
+from .lr_finder import LRFinder
+from .swa import EMA, AveragedModel, update_bn
 
 __all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW", "Adamax",
            "NAdam", "RAdam", "Rprop", "ASGD", "param_groups", "weight_decay_groups",
            "layerwise_lr_decay_groups", "backbone_head_groups"]
+__all__ += ["lr_scheduler", "amp", "clip_grad", "swa", "GradScaler", "LowPrecisionModel",
+            "round_to_bfloat16", "clip_grad_norm_", "clip_grad_value_", "get_total_norm",
+            "grad_norm", "LRFinder", "EMA", "AveragedModel", "update_bn"]
+from .adafactor import Adafactor
+from .eight_bit import Adam8bit, AdamW8bit, Lion8bit
+from .lamb import LAMB
+from .lars import LARS
+from .lion import Lion
+from .state_memory import state_bytes
+
+__all__ += ["LAMB", "LARS", "Adafactor", "Lion", "Adam8bit", "AdamW8bit", "Lion8bit",
+            "state_bytes"]

@@ -13,6 +13,10 @@ keyed by Parameter holding its moment buffers and step count), as in
 
 ``step`` gathers every parameter that has a gradient and hands the rule to
 an executor from ``tinyopt.kernels``, which writes the new values in place.
+With an executor that has ``run_flat`` (numba, the CPU default) each group
+is packed into flat buffers (``flat_buffers.FlatGroup``) and updated in one
+call; ``optimizer.executor = "numpy"`` (or ``TINYOPT_EXECUTOR=numpy``)
+selects the readable reference instead.
 
 Example::
 
@@ -26,7 +30,8 @@ from collections import defaultdict
 
 from .. import backend
 from ..autograd import Tensor, enable_grad
-from ..kernels import get_executor
+from ..kernels import default_executor_name, get_executor
+from .flat_buffers import FlatGroup
 
 _SET_MESSAGE = ("params must be an ordered collection (list, tuple, generator), not a set: "
                 "their order decides the indices in state_dict()")
@@ -43,8 +48,18 @@ class Optimizer:
 
     Attributes:
         defaults, param_groups, state: as in ``torch.optim.Optimizer``.
-        executor: runs the update rules (``kernels.get_executor("numpy")``).
+        executor: runs the update rules; assign an executor or its name
+            (``"numpy"``, ``"numba"``). Defaults to
+            ``kernels.default_executor_name()``.
     """
+
+    _counters_decide_updates = True
+    """``_prepare_update``'s scalars and state changes depend only on the group and the
+    state's numbers (step counts, ...), not on the arrays: so when all parameters of a
+    group have equal numbers, ``step`` prepares one and copies the new numbers to the
+    others (a thousand small tensors then cost no Python loop through
+    ``_prepare_update``). A subclass whose scalars come from array values (trust
+    ratios) sets this to False."""
 
     def __init__(self, params, defaults):
         if isinstance(params, Tensor):
@@ -56,7 +71,8 @@ class Optimizer:
         self.defaults = dict(defaults)
         self.state = defaultdict(dict)
         self.param_groups = []
-        self.executor = get_executor()
+        self._flat_groups = {}
+        self.executor = default_executor_name()
         groups = list(params)
         if not groups:
             raise ValueError("optimizer got an empty parameter list")
@@ -79,9 +95,19 @@ class Optimizer:
 
         ``state_arrays`` follow ``param`` and its gradient as the rule's
         arguments (``None`` for an optional buffer not kept); ``scalars``
-        follow them.
+        follow them. Each state array must be an entry of ``state`` (flat
+        buffers find it there).
         """
         raise NotImplementedError
+
+    @property
+    def executor(self):
+        """The executor running the update rules (``kernels.NumpyExecutor``, ...)."""
+        return self._executor
+
+    @executor.setter
+    def executor(self, executor):
+        self._executor = get_executor(executor) if isinstance(executor, str) else executor
 
     # ---------------------------------------------------------------- groups
     def add_param_group(self, param_group):
@@ -134,20 +160,61 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        for group in self.param_groups:
+        for number, group in enumerate(self.param_groups):
+            flat = self._flat_group(number, group)
+            indices = [i for i, p in enumerate(group["params"]) if p.grad is not None]
+            if not indices:
+                continue
+            params = [group["params"][i] for i in indices]
+            updates = self._prepare_updates(params, group)
+            if flat is not None:
+                flat.run(self.executor, indices, updates)
+                continue
             updates_by_rule = {}
-            for param in group["params"]:
-                if param.grad is None:
-                    continue
-                state = self.state[param]
-                if not state:
-                    state.update(self._init_state(param, group))
-                rule, state_arrays, scalars = self._prepare_update(param, group, state)
+            for param, (_, rule, _, state_arrays, scalars) in zip(params, updates):
                 arrays = [param.data, param.grad, *state_arrays]
                 updates_by_rule.setdefault(rule, []).append((arrays, scalars))
-            for rule, updates in updates_by_rule.items():
-                self.executor.run(rule, updates)
+            for rule, rule_updates in updates_by_rule.items():
+                self.executor.run(rule, rule_updates)
         return loss
+
+    def _flat_group(self, number, group):
+        """Group ``number`` packed into flat buffers, if the executor takes them (else None)."""
+        if not hasattr(self.executor, "run_flat") or not FlatGroup.can_pack(group["params"]):
+            self._flat_groups.pop(number, None)
+            return None
+        flat = self._flat_groups.get(number)
+        if flat is None or not flat.holds(group["params"]) or not flat.adopt_rebound_arrays():
+            flat = self._flat_groups[number] = FlatGroup(group["params"])
+        return flat
+
+    def _prepare_updates(self, params, group):
+        """``(state, rule, state_keys, state_arrays, scalars)`` for each of ``params``.
+
+        Initialises missing state. When the state numbers of all parameters
+        agree (see ``_counters_decide_updates``), ``_prepare_update`` runs
+        once and its new numbers are copied to the other states.
+        """
+        states = [self.state[p] for p in params]
+        for param, state in zip(params, states):
+            if not state:
+                state.update(self._init_state(param, group))
+        counter_keys = [k for k, v in states[0].items() if not _is_array(v)]
+        if self._counters_decide_updates and len(params) > 1 and _states_agree(states):
+            rule, arrays, scalars = self._prepare_update(params[0], group, states[0])
+            counters = {k: states[0][k] for k in counter_keys}
+            if not any(_is_array(v) for v in counters.values()):  # no buffer was born
+                keys = _state_keys(states[0], arrays)
+                for state in states[1:]:
+                    state.update(counters)
+                return [(state, rule, keys, [None if k is None else state[k] for k in keys],
+                         scalars) for state in states]
+            prepared = [(rule, arrays, scalars)]
+            prepared += [self._prepare_update(p, group, s) for p, s in zip(params[1:], states[1:])]
+        else:
+            prepared = [self._prepare_update(p, group, s) for p, s in zip(params, states)]
+        return [(state, rule, _state_keys(state, arrays), arrays, scalars)
+                for state, (rule, arrays, scalars) in zip(states, prepared)]
 
     # ------------------------------------------------------------ state dict
     def state_dict(self):
@@ -229,8 +296,30 @@ class Optimizer:
         return "\n".join(lines + [")"])
 
 
+_MISSING = object()
+
+
 def _is_array(value):
     return hasattr(value, "shape") and not isinstance(value, numbers.Number)
+
+
+def _states_agree(states):
+    """True when all ``states`` hold equal numbers, and arrays under the same keys."""
+    for key, first in states[0].items():
+        values = [state.get(key, _MISSING) for state in states]
+        are_arrays = [_is_array(value) for value in values]
+        if _is_array(first):
+            if not all(are_arrays):
+                return False
+        elif any(are_arrays) or values.count(first) != len(values):
+            return False
+    return all(len(state) == len(states[0]) for state in states)
+
+
+def _state_keys(state, arrays):
+    """The key of each array in ``state`` (None for None, or for an array held elsewhere)."""
+    key_of = {id(value): key for key, value in state.items()}
+    return tuple(None if array is None else key_of.get(id(array)) for array in arrays)
 
 
 def _copy_value(value, like=None):

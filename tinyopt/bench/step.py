@@ -1,0 +1,249 @@
+"""Benchmark: one optimizer step, readable NumPy vs fused numba vs PyTorch, against bandwidth probes.
+
+An optimizer step is memory-bound: AdamW must read p, g, m, v and write p,
+m, v, 28 bytes per float32 parameter, and nothing more. For one optimizer
+and size (default AdamW, 10M float32 parameters, as one tensor or as
+tensors of 10k) this prints, measured in the same run with steps of all
+implementations alternating in blocks (the median after warm-up):
+
+- ms per step: tinyopt's numpy reference, tinyopt's numba executor, and
+  PyTorch's ``foreach`` and ``fused`` implementations when torch is installed
+  (``torch.set_num_threads`` = all cores);
+- effective GB/s: the bytes the rule must move / time;
+- the fraction of two probes each step reaches (see ``probes``): a trivial
+  loop with the same traffic (the floor) and ``a += s*b`` in place;
+- compile time of the numba loop: cold (fresh cache) and cached (a second
+  process), each measured in a subprocess.
+
+Run it with ``tinyopt bench step`` or ``python -m tinyopt.bench.step``;
+``--quick`` is a small, fast run.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy
+
+OPTIMIZERS = {
+    "adamw": ("AdamW", dict(lr=1e-3)), "adam": ("Adam", dict(lr=1e-3)),
+    "sgd": ("SGD", dict(lr=1e-2, momentum=0.9)), "adagrad": ("Adagrad", dict(lr=1e-2)),
+    "rmsprop": ("RMSprop", dict(lr=1e-2)), "adadelta": ("Adadelta", dict(lr=1.0)),
+    "adamax": ("Adamax", dict(lr=2e-3)), "nadam": ("NAdam", dict(lr=2e-3)),
+    "radam": ("RAdam", dict(lr=1e-3)), "rprop": ("Rprop", dict(lr=1e-2)),
+    "asgd": ("ASGD", dict(lr=1e-2)), "lion": ("Lion", dict(lr=1e-4)),
+}
+"""Benchmark name -> (class name in tinyopt.optim and torch.optim, options)."""
+
+TENSOR_SIZE_MANY = 10_000
+"""Elements per tensor in the ``many`` layout (10M parameters = 1,000 tensors)."""
+
+
+def tensor_sizes(params, layout):
+    """Sizes of the tensors: one of ``params``, or tensors of 10k (the last takes the rest)."""
+    if layout == "single":
+        return [params]
+    count, rest = divmod(params, TENSOR_SIZE_MANY)
+    return [TENSOR_SIZE_MANY] * count + ([rest] if rest else [])
+
+
+def _tinyopt_step(name, values, grads, executor):
+    from .. import optim
+    from ..nn import Parameter
+    class_name, options = OPTIMIZERS[name]
+    params = [Parameter(value.copy()) for value in values]
+    for param, grad in zip(params, grads):
+        param.grad = grad.copy()
+    optimizer = getattr(optim, class_name)(params, **options)
+    optimizer.executor = executor
+    return optimizer.step, optimizer
+
+
+def _torch_step(name, values, grads, mode):
+    """A step function of torch.optim with ``foreach=True`` or ``fused=True``, or None."""
+    import torch
+    class_name, options = OPTIMIZERS[name]
+    params = [torch.tensor(value.copy(), requires_grad=True) for value in values]
+    for param, grad in zip(params, grads):
+        param.grad = torch.from_numpy(grad.copy())
+    if not hasattr(torch.optim, class_name):  # e.g. Lion: not in PyTorch
+        return None
+    try:
+        optimizer = getattr(torch.optim, class_name)(params, **options, **{mode: True})
+        optimizer.step()
+    except (RuntimeError, TypeError, ValueError):  # no fused variant of this optimizer on CPU
+        return None
+    return optimizer.step
+
+
+def _state_arrays(optimizer):
+    """How many arrays one parameter's update reads: param, grad and the kept state."""
+    param = optimizer.param_groups[0]["params"][0]
+    state = optimizer.state[param]
+    return 2 + sum(hasattr(value, "shape") for value in state.values())
+
+
+def measure(name="adamw", params=10_000_000, layout="single", repeat=20, dtype="float32",
+            warmup=2):
+    """Time every implementation in alternating blocks; return a result dict (ms, GB/s, ...)."""
+    from . import probes
+    from ..kernels import numba_executor
+    dtype = numpy.dtype(dtype)
+    rng = numpy.random.default_rng(0)
+    sizes = tensor_sizes(params, layout)
+    values = [rng.standard_normal(size).astype(dtype) for size in sizes]
+    grads = [rng.standard_normal(size).astype(dtype) for size in sizes]
+
+    loads_before = len(numba_executor.kernel_loads)
+    steps = {}
+    steps["numpy"], _ = _tinyopt_step(name, values, grads, "numpy")
+    steps["numba"], numba_optimizer = _tinyopt_step(name, values, grads, "numba")
+    numba_optimizer.step()
+    loads = numba_executor.kernel_loads[loads_before:]
+    arrays = _state_arrays(numba_optimizer)
+    torch_threads = None
+    try:
+        import torch
+        torch_threads = os.cpu_count()
+        torch.set_num_threads(torch_threads)
+        for mode in ("foreach", "fused"):
+            step = _torch_step(name, values, grads, mode)
+            if step is not None:
+                steps[f"torch {mode}"] = step
+    except ImportError:
+        pass
+    del values, grads
+    floor_arrays = probes.scratch_arrays(arrays, params, dtype)
+    steps["same-traffic floor"] = lambda: probes.same_traffic(floor_arrays)
+    axpy_arrays = probes.scratch_arrays(2, params, dtype)
+    steps["in-place a += s*b"] = lambda: probes.in_place_update(*axpy_arrays)
+
+    times = _time_in_blocks(steps, repeat, warmup)
+
+    moved = {label: arrays * 2 - 1 for label in steps}  # every array read, all but g written
+    moved["in-place a += s*b"] = 3
+    rows = {}
+    for label, samples in times.items():
+        seconds = statistics.median(samples)
+        rows[label] = {"ms": 1e3 * seconds,
+                       "gb_per_s": moved[label] * params * dtype.itemsize / seconds / 1e9}
+    for row in rows.values():
+        row["of_floor"] = row["gb_per_s"] / rows["same-traffic floor"]["gb_per_s"]
+        row["of_in_place"] = row["gb_per_s"] / rows["in-place a += s*b"]["gb_per_s"]
+    return {"optimizer": name, "params": params, "layout": layout, "tensors": len(sizes),
+            "dtype": dtype.name, "repeat": repeat, "bytes_per_param":
+            (arrays * 2 - 1) * dtype.itemsize, "cores": os.cpu_count(),
+            "torch_threads": torch_threads, "rows": rows,
+            "first_step_loads_in_this_run": [load._asdict() for load in loads]}
+
+
+def _time_in_blocks(steps, repeat, warmup, rounds=3):
+    """Seconds of each timed step: implementations alternate in blocks, ``rounds`` times.
+
+    Steps of one implementation run back to back within a block, and each
+    block's first steps are not timed: torch's and numba's OpenMP thread pools
+    spin for a while after a parallel region, and would slow the other one
+    down if steps alternated one by one.
+    """
+    times = {label: [] for label in steps}
+    per_block = -(-repeat // rounds)
+    for _ in range(rounds):
+        for label, step in steps.items():
+            for number in range(warmup + per_block):
+                start = time.perf_counter()
+                step()
+                if number >= warmup:
+                    times[label].append(time.perf_counter() - start)
+    return times
+
+
+def compile_times(name, dtype="float32"):
+    """Seconds of the numba loop's first call: cold (empty cache) and cached (second process).
+
+    Both run in fresh subprocesses sharing a new temporary ``NUMBA_CACHE_DIR``.
+    """
+    script = ("import json, numpy; from tinyopt.bench.step import _tinyopt_step;"
+              "from tinyopt.kernels import numba_executor as n;"
+              f"x = [numpy.ones(1000, '{dtype}')];"
+              f"step, _ = _tinyopt_step('{name}', x, x, 'numba'); step();"
+              "print(json.dumps([l.seconds for l in n.kernel_loads]"
+              " + [all(l.from_cache for l in n.kernel_loads)]))")
+    results = {}
+    with tempfile.TemporaryDirectory() as cache:
+        package_root = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
+        path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
+        env = {**os.environ, "NUMBA_CACHE_DIR": cache, "PYTHONPATH": path}
+        env.pop("NUMBA_DISABLE_JIT", None)
+        for label in ("cold", "cached"):
+            output = subprocess.run([sys.executable, "-c", script], env=env, check=True,
+                                    capture_output=True, text=True).stdout
+            *seconds, from_cache = json.loads(output.strip().splitlines()[-1])
+            results[label] = {"seconds": sum(seconds), "from_cache": from_cache}
+    return results
+
+
+def run(name="adamw", params=10_000_000, layout="single", repeat=20, compile=True):
+    """The whole benchmark as a dict (``measure`` plus ``compile_times`` when asked)."""
+    result = measure(name, params, layout, repeat)
+    if compile:
+        result["compile"] = compile_times(name)
+    return result
+
+
+def format_table(result):
+    """The result as the table ``tinyopt bench step`` prints."""
+    lines = [f"{result['optimizer']} step, {result['params']:,} {result['dtype']} parameters as "
+             f"{result['tensors']:,} tensor(s) ({result['layout']}), {result['bytes_per_param']} "
+             f"bytes/param moved, {result['cores']} cores, median of {result['repeat']}",
+             f"  {'implementation':<22}{'ms/step':>10}{'GB/s':>8}{'of floor':>10}"
+             f"{'of a+=s*b':>11}{'vs numpy':>10}"]
+    numpy_ms = result["rows"]["numpy"]["ms"]
+    for label, row in result["rows"].items():
+        lines.append(f"  {label:<22}{row['ms']:>10.2f}{row['gb_per_s']:>8.1f}"
+                     f"{row['of_floor']:>10.0%}{row['of_in_place']:>11.0%}"
+                     f"{numpy_ms / row['ms']:>9.1f}x")
+    if "compile" in result:
+        cold, cached = result["compile"]["cold"], result["compile"]["cached"]
+        lines.append(f"  numba compile (first step): cold {cold['seconds']:.2f} s, cached "
+                     f"{cached['seconds']:.3f} s (from cache: {cached['from_cache']})")
+    if not any(label.startswith("torch") for label in result["rows"]):
+        lines.append("  pytorch not installed (pip install 'tinyopt[torch]'): no torch rows")
+    return "\n".join(lines)
+
+
+def add_arguments(parser):
+    """The command-line options of this benchmark."""
+    parser.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="adamw",
+                        help="optimizer to step (default adamw; sgd has momentum 0.9)")
+    parser.add_argument("--params", type=int, default=10_000_000,
+                        help="number of float32 parameters (default 10,000,000)")
+    parser.add_argument("--layout", choices=("single", "many"), default="single",
+                        help=f"one tensor, or tensors of {TENSOR_SIZE_MANY:,} (default single)")
+    parser.add_argument("--repeat", type=int, default=20, help="timed steps (default 20)")
+    parser.add_argument("--quick", action="store_true",
+                        help="small and fast: 100,000 parameters, 5 steps, no compile column")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def main(args):
+    """Run the benchmark with parsed ``args`` and print a table (or JSON)."""
+    # Both torch and numba run OpenMP thread pools; spinning idle threads of one would
+    # steal the two cores from the other. Set before either pool starts (a CLI run).
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    if args.quick:
+        args.params, args.repeat = min(args.params, 100_000), min(args.repeat, 5)
+    for option in ("params", "repeat"):
+        if getattr(args, option) <= 0:
+            raise SystemExit(f"--{option} must be a positive int")
+    result = run(args.optimizer, args.params, args.layout, args.repeat, compile=not args.quick)
+    print(json.dumps(result, indent=2) if args.json else format_table(result))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    main(parser.parse_args())
