@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import tinyopt.optim as optim
+from tinyopt.kernels import get_executor
 from tinyopt.nn import Parameter
 
 THETA0 = np.array([1.0, -2.0])
@@ -22,9 +23,10 @@ W0 = np.array([[1.0, -2.0], [0.5, 3.0]])
 GW = np.array([[0.5, 2.0], [-1.0, 1.0]])
 
 def steps(optimizer_class, theta0, grads, **options):
-    """θ after each of the given gradients."""
+    """θ after each of the given gradients (numpy executor: the math, not the compiler)."""
     param = Parameter(np.array(theta0, dtype=float))
     optimizer = optimizer_class([param], **options)
+    optimizer.executor = get_executor("numpy")
     thetas = []
     for grad in grads:
         param.grad = np.array(grad, dtype=float)
@@ -139,6 +141,7 @@ def random_run(optimizer_class, shapes=((4, 3), (5,)), n_steps=6, **options):
     rng = np.random.default_rng(1)
     params = [Parameter(rng.standard_normal(shape)) for shape in shapes]
     optimizer = optimizer_class(params, **options)
+    optimizer.executor = get_executor("numpy")
     for _ in range(n_steps):
         for param in params:
             param.grad = rng.standard_normal(param.shape)

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 import tinyopt.optim as optim
+from tinyopt.kernels import get_executor
 from tinyopt.nn import Parameter
 
 torch = pytest.importorskip("torch")
@@ -25,13 +26,17 @@ torch = pytest.importorskip("torch")
 SHAPES = ((4, 3), (5,), (2, 3, 2))
 
 
-def run_both(ours, theirs, n_steps=40, shapes=SHAPES, scale=1.0, seed=0, theirs_step=None):
-    """Run a tinyopt optimizer and a torch one from the same start on the same gradients."""
+def run_both(ours, theirs, n_steps=40, shapes=SHAPES, scale=1.0, seed=0):
+    """Run a tinyopt optimizer and a torch one from the same start on the same gradients.
+
+    Ours on the numpy executor: the math is under test here, the numba executor is held to
+    it in test_optim_modern_state.py."""
     rng = np.random.default_rng(seed)
     initial = [scale * rng.standard_normal(shape) for shape in shapes]
     our_params = [Parameter(x.copy()) for x in initial]
     their_params = [torch.tensor(x.copy(), requires_grad=True) for x in initial]
     our_optimizer, their_optimizer = ours(our_params), theirs(their_params)
+    our_optimizer.executor = get_executor("numpy")
     for _ in range(n_steps):
         for mine, other in zip(our_params, their_params):
             grad = rng.standard_normal(mine.shape)
