@@ -1,4 +1,4 @@
-"""Benchmark: one optimizer step, readable NumPy vs fused numba vs PyTorch, against bandwidth probes.
+"""Benchmark: one optimizer step, readable NumPy vs fused numba vs PyTorch, vs bandwidth probes.
 
 An optimizer step is memory-bound: AdamW must read p, g, m, v and write p,
 m, v, 28 bytes per float32 parameter, and nothing more. For one optimizer

@@ -35,6 +35,9 @@ import numpy
 
 from .. import backend
 
+NOT_IN_STATE = "<not a state entry>"
+"""The key given to a rule's array that is not an entry of the parameter's state."""
+
 PACKABLE_DTYPES = (numpy.dtype(numpy.float32), numpy.dtype(numpy.float64))
 """The dtypes compiled loops run on; other groups run parameter by parameter."""
 
@@ -112,26 +115,28 @@ class FlatGroup:
         ``indices[n]`` is the position in the group of the parameter that
         ``updates[n] = (state, rule, keys, state_arrays, scalars)`` belongs
         to; ``keys[j]`` names ``state_arrays[j]`` in ``state`` (None for an
-        array not kept). An array that is not a state entry cannot be packed:
-        that parameter runs on its own through ``executor.run``.
+        array not kept). An array that is not a state entry (key
+        ``NOT_IN_STATE``) cannot be packed: that parameter runs on its own
+        through ``executor.run``.
         """
         by_rule = {}
         for index, (state, rule, keys, arrays, scalars) in zip(indices, updates):
-            if any(key is None and array is not None for key, array in zip(keys, arrays)):
+            if NOT_IN_STATE in keys:
                 param = self.params[index]
                 executor.run(rule, [([param.data, param.grad, *arrays], scalars)])
                 continue
             by_rule.setdefault((rule, keys), []).append((index, state, scalars))
         for (rule, keys), items in by_rule.items():
-            arrays = [self.data, self.grad] + [None if key is None else self._adopt_state(key, items)
-                                               for key in keys]
+            state_buffers = [None if key is None else self._adopt_state(key, items)
+                             for key in keys]
+            arrays = [self.data, self.grad, *state_buffers]
             starts, stops, table = self._segments(items)
             flags = tuple(isinstance(scalar, bool) for scalar in items[0][2])
             executor.run_flat(rule, arrays, starts, stops, table, flags)
 
     # ------------------------------------------------------------- internals
     def _buffer(self, arrays):
-        """A zeroed flat buffer holding ``arrays`` (None leaves zeros), and its per-parameter views."""
+        """A zeroed flat buffer holding ``arrays`` (None leaves zeros), and its views."""
         flat = backend.xp.zeros(self.size, dtype=self.dtype)
         views = [flat[start:stop].reshape(shape) for (start, stop), shape in zip(self.bounds,
                                                                                   self.shapes)]

@@ -31,7 +31,7 @@ from collections import defaultdict
 from .. import backend
 from ..autograd import Tensor, enable_grad
 from ..kernels import default_executor_name, get_executor
-from .flat_buffers import FlatGroup
+from .flat_buffers import NOT_IN_STATE, FlatGroup
 
 _SET_MESSAGE = ("params must be an ordered collection (list, tuple, generator), not a set: "
                 "their order decides the indices in state_dict()")
@@ -180,13 +180,16 @@ class Optimizer:
 
     def _flat_group(self, number, group):
         """Group ``number`` packed into flat buffers, if the executor takes them (else None)."""
-        if not hasattr(self.executor, "run_flat") or not FlatGroup.can_pack(group["params"]):
-            self._flat_groups.pop(number, None)
-            return None
+        params = group["params"]
         flat = self._flat_groups.get(number)
-        if flat is None or not flat.holds(group["params"]) or not flat.adopt_rebound_arrays():
-            flat = self._flat_groups[number] = FlatGroup(group["params"])
-        return flat
+        if hasattr(self.executor, "run_flat"):
+            if flat is not None and flat.holds(params) and flat.adopt_rebound_arrays():
+                return flat
+            if FlatGroup.can_pack(params):
+                self._flat_groups[number] = FlatGroup(params)
+                return self._flat_groups[number]
+        self._flat_groups.pop(number, None)
+        return None
 
     def _prepare_updates(self, params, group):
         """``(state, rule, state_keys, state_arrays, scalars)`` for each of ``params``.
@@ -203,8 +206,9 @@ class Optimizer:
         if self._counters_decide_updates and len(params) > 1 and _states_agree(states):
             rule, arrays, scalars = self._prepare_update(params[0], group, states[0])
             counters = {k: states[0][k] for k in counter_keys}
-            if not any(_is_array(v) for v in counters.values()):  # no buffer was born
-                keys = _state_keys(states[0], arrays)
+            keys = _state_keys(states[0], arrays)
+            born = any(_is_array(v) for v in counters.values())  # e.g. SGD's first buffer
+            if not born and NOT_IN_STATE not in keys:
                 for state in states[1:]:
                     state.update(counters)
                 return [(state, rule, keys, [None if k is None else state[k] for k in keys],
@@ -307,19 +311,18 @@ def _states_agree(states):
     """True when all ``states`` hold equal numbers, and arrays under the same keys."""
     for key, first in states[0].items():
         values = [state.get(key, _MISSING) for state in states]
-        are_arrays = [_is_array(value) for value in values]
-        if _is_array(first):
-            if not all(are_arrays):
-                return False
-        elif any(are_arrays) or values.count(first) != len(values):
+        if {type(value) for value in values} != {type(first)}:
             return False
-    return all(len(state) == len(states[0]) for state in states)
+        if not _is_array(first) and values.count(first) != len(values):
+            return False
+    return {len(state) for state in states} == {len(states[0])}
 
 
 def _state_keys(state, arrays):
-    """The key of each array in ``state`` (None for None, or for an array held elsewhere)."""
+    """The key of each array in ``state`` (None for None, ``NOT_IN_STATE`` if not in it)."""
     key_of = {id(value): key for key, value in state.items()}
-    return tuple(None if array is None else key_of.get(id(array)) for array in arrays)
+    return tuple(None if array is None else key_of.get(id(array), NOT_IN_STATE)
+                 for array in arrays)
 
 
 def _copy_value(value, like=None):
