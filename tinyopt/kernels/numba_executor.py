@@ -27,7 +27,10 @@ import numpy
 
 from .numpy_executor import NumpyExecutor
 
-KernelLoad = namedtuple("KernelLoad", "rule dtype kept flags seconds from_cache")
+PARALLEL_MIN_SIZE = 1 << 18
+"""Calls spanning fewer elements run the serial loop: starting threads would cost more."""
+
+KernelLoad = namedtuple("KernelLoad", "rule dtype kept flags parallel seconds from_cache")
 KernelLoad.__doc__ = """First call of one compiled loop: how long it took and whether numba's disk
 cache supplied it (``from_cache``; None when that is unknown, e.g. JIT disabled)."""
 
@@ -69,11 +72,15 @@ class NumbaExecutor:
         (float32 or float64), ``None`` for a state array not kept; ``table``
         (that dtype, one row per segment) holds each segment's scalars, and
         ``flags[n]`` says whether scalar n is a bool (``where`` conditions);
-        ``starts``/``stops`` are int64 and increasing.
+        ``starts``/``stops`` are int64 and increasing. Spans of at least
+        ``PARALLEL_MIN_SIZE`` elements run on all cores, smaller ones serially.
         """
+        if len(starts) == 0:
+            return
         kept = tuple(a is not None for a in arrays)
         dtype = arrays[0].dtype
-        kernel = self._kernel(rule, kept, flags, dtype)
+        parallel = bool(stops[-1] - starts[0] >= PARALLEL_MIN_SIZE)
+        kernel = self._kernel(rule, kept, flags, dtype, parallel)
         present = [a for a in arrays if a is not None]
         if kernel.first_call:
             kernel.first_call = False
@@ -83,17 +90,17 @@ class NumbaExecutor:
             seconds = time.perf_counter() - start
             hits = _cache_hits(kernel.dispatcher)
             from_cache = None if hits is None else hits > hits_before
-            kernel_loads.append(KernelLoad(rule.__name__, dtype.name, kept, flags, seconds,
-                                           from_cache))
+            kernel_loads.append(KernelLoad(rule.__name__, dtype.name, kept, flags, parallel,
+                                           seconds, from_cache))
         else:
             kernel.dispatcher(starts, stops, table, *present)
 
     @staticmethod
-    def _kernel(rule, kept, flags, dtype):
-        key = (rule, kept, flags, dtype)
+    def _kernel(rule, kept, flags, dtype, parallel):
+        key = (rule, kept, flags, dtype, parallel)
         if key not in _kernels:
             from .loop_kernel import load_loop_kernel
-            _kernels[key] = _Kernel(load_loop_kernel(rule, kept, flags, dtype))
+            _kernels[key] = _Kernel(load_loop_kernel(rule, kept, flags, dtype, parallel))
         return _kernels[key]
 
 
