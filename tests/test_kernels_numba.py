@@ -38,6 +38,14 @@ CONFIGURATIONS = [
     (optim.ASGD, dict(t0=2, weight_decay=0.1, maximize=True)),
     (optim.Lion, dict(lr=0.01, weight_decay=0.1, maximize=True)),
     (optim.LARS, dict(lr=0.1, weight_decay=0.1, nesterov=True, exclude_1d=False)),
+    (optim.LAMB, dict(lr=0.01, weight_decay=0.1)),
+    (optim.LAMB, dict(lr=0.01, bias_correction=False, trust_clip=0.5, maximize=True)),
+    (optim.Adafactor, {}),
+    (optim.Adafactor, dict(lr=0.01, relative_step=False, beta1=0.9, weight_decay=0.1)),
+    # 8-bit: small blocks and no float32 fallback, so these small tensors are quantized.
+    (optim.Adam8bit, dict(lr=0.01, block_size=4, min_8bit_size=1)),
+    (optim.AdamW8bit, dict(lr=0.01, block_size=4, min_8bit_size=1)),
+    (optim.Lion8bit, dict(lr=0.01, weight_decay=0.1, block_size=4, min_8bit_size=1)),
 ]
 # float32: the loop computes in float32 throughout, also scalar-only terms such as 1 - β₂,
 # which NumPy evaluates in float64 (Python floats) before rounding: with β₂ = 0.999 that
@@ -57,9 +65,17 @@ def make_problem(dtype, seed=0):
     return initial, grads
 
 
+def second_group_options(optimizer_class, options):
+    """The second group's own hyper-parameters: another lr (Adafactor's relative step has none)."""
+    if optimizer_class is optim.Adafactor and options.get("relative_step", True):
+        return {"clip_threshold": 0.5}
+    return {"lr": 0.05}
+
+
 def run(optimizer_class, options, executor, initial, grads):
     params = [Parameter(x if i == 4 else x.copy()) for i, x in enumerate(initial)]
-    groups = [{"params": params[:4]}, {"params": params[4:], "lr": 0.05}]
+    groups = [{"params": params[:4]},
+              {"params": params[4:], **second_group_options(optimizer_class, options)}]
     optimizer = optimizer_class(groups, **options)
     optimizer.executor = executor
     for step_grads in grads:
@@ -88,6 +104,50 @@ def test_numba_matches_numpy(optimizer_class, options, dtype):
         for key, value in entry.items():
             np.testing.assert_allclose(ours["state"][index][key], value, **TOLERANCE[dtype],
                                        err_msg=f"state {index}.{key}")
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+@pytest.mark.parametrize("optimizer_class, options", [
+    (optim.AdamW, dict(lr=0.01)), (optim.SGD, dict(lr=0.1, momentum=0.9)),
+    (optim.Lion, dict(lr=0.01, weight_decay=0.1))], ids=["AdamW", "SGD", "Lion"])
+def test_parallel_loop_matches_numpy_across_blocks_and_segments(optimizer_class, options, dtype,
+                                                                monkeypatch):
+    """Segments with their own scalars (one parameter skips steps) straddle the block borders."""
+    from tinyopt.kernels.loop_kernel import BLOCK
+    monkeypatch.setattr(numba_executor, "PARALLEL_MIN_SIZE", 0)
+    rng = np.random.default_rng(1)
+    sizes = [BLOCK + 5, BLOCK // 2, 2 * BLOCK - 3, 7]
+    initial = [rng.standard_normal(size).astype(dtype) for size in sizes]
+    results = []
+    for executor in ("numpy", "numba"):
+        params = [Parameter(x.copy()) for x in initial]
+        optimizer = optimizer_class(params, **options)
+        optimizer.executor = executor
+        for step in range(4):
+            grads = np.random.default_rng(step)
+            for index, param in enumerate(params):
+                skip = index == 1 and step % 2 == 1
+                param.grad = None if skip else grads.standard_normal(param.shape).astype(dtype)
+            optimizer.step()
+        results.append(params)
+    for index, (theirs, mine) in enumerate(zip(*results)):
+        np.testing.assert_allclose(mine.data, theirs.data, **TOLERANCE[dtype],
+                                   err_msg=f"parameter {index}")
+    loads = [load for load in numba_executor.kernel_loads if load.dtype == np.dtype(dtype).name]
+    assert loads[-1].parallel
+
+
+def test_small_calls_run_the_serial_loop_and_large_ones_the_parallel_loop(monkeypatch):
+    monkeypatch.setattr(numba_executor, "PARALLEL_MIN_SIZE", 10)
+    executor = NumbaExecutor()
+    before = len(numba_executor.kernel_loads)
+
+    def add_gradient(p, g):  # a rule of its own, so both of its loops load here
+        return p + g
+
+    for size in (3, 30):
+        executor.run(add_gradient, [([np.zeros(size), np.ones(size)], ())])
+    assert [load.parallel for load in numba_executor.kernel_loads[before:]] == [False, True]
 
 
 def test_run_skips_absent_buffers_and_writes_non_contiguous_arrays_back():

@@ -26,17 +26,21 @@ torch = pytest.importorskip("torch")
 SHAPES = ((4, 3), (5,), (2, 3, 2))
 
 
-def run_both(ours, theirs, n_steps=40, shapes=SHAPES, scale=1.0, seed=0):
-    """Run a tinyopt optimizer and a torch one from the same start on the same gradients.
+@pytest.fixture(params=["numpy", "numba"])
+def executor(request):
+    """Each reference test runs on both executors: the readable rule and its compiled loop."""
+    return request.param
 
-    Ours on the numpy executor: the math is under test here, the numba executor is held to
-    it in test_optim_modern_state.py."""
+
+def run_both(ours, theirs, executor, n_steps=40, shapes=SHAPES, scale=1.0, seed=0):
+    """Run a tinyopt optimizer (on ``executor``) and a torch one from the same start on the
+    same gradients."""
     rng = np.random.default_rng(seed)
     initial = [scale * rng.standard_normal(shape) for shape in shapes]
     our_params = [Parameter(x.copy()) for x in initial]
     their_params = [torch.tensor(x.copy(), requires_grad=True) for x in initial]
     our_optimizer, their_optimizer = ours(our_params), theirs(their_params)
-    our_optimizer.executor = get_executor("numpy")
+    our_optimizer.executor = get_executor(executor)
     for _ in range(n_steps):
         for mine, other in zip(our_params, their_params):
             grad = rng.standard_normal(mine.shape)
@@ -56,36 +60,37 @@ def pytorch_optimizer():
 
 @pytest.mark.parametrize("options", [dict(), dict(weight_decay=0.5), dict(maximize=True),
                                      dict(betas=(0.5, 0.9), weight_decay=0.1)])
-def test_lion_matches_pytorch_optimizer(pytorch_optimizer, options):
+def test_lion_matches_pytorch_optimizer(pytorch_optimizer, options, executor):
     lr = 0.01
     run_both(lambda ps: optim.Lion(ps, lr=lr, **options),
-             lambda ps: pytorch_optimizer.Lion(ps, lr=lr, foreach=False, **options))
+             lambda ps: pytorch_optimizer.Lion(ps, lr=lr, foreach=False, **options), executor)
 
 
 @pytest.mark.parametrize("options", [dict(), dict(weight_decay=1e-2), dict(nesterov=True),
                                      dict(momentum=0.5, weight_decay=0.1, maximize=True)])
-def test_lars_matches_pytorch_optimizer(pytorch_optimizer, options):
+def test_lars_matches_pytorch_optimizer(pytorch_optimizer, options, executor):
     # 1-D parameters get plain SGD momentum in both (our exclude_1d=True default).
     lr = 0.5
     run_both(lambda ps: optim.LARS(ps, lr=lr, **options),
-             lambda ps: pytorch_optimizer.LARS(ps, lr=lr, foreach=False, **options))
+             lambda ps: pytorch_optimizer.LARS(ps, lr=lr, foreach=False, **options), executor)
 
 
 @pytest.mark.parametrize("options", [dict(), dict(weight_decay=0.1),
                                      dict(betas=(0.8, 0.99), weight_decay=0.01)])
-def test_lamb_matches_pytorch_optimizer(pytorch_optimizer, options):
+def test_lamb_matches_pytorch_optimizer(pytorch_optimizer, options, executor):
     lr = 0.01
     run_both(lambda ps: optim.LAMB(ps, lr=lr, eps=0.0, bias_correction=False, **options),
              lambda ps: pytorch_optimizer.Lamb(ps, lr=lr, eps=0.0, weight_decouple=False,
                                                adam_debias=True, foreach=False, **options),
-             scale=0.5)
+             executor, scale=0.5)
 
 
-def test_lamb_without_trust_ratio_matches_pytorch_optimizers_adam_mode(pytorch_optimizer):
+def test_lamb_without_trust_ratio_matches_pytorch_optimizers_adam_mode(pytorch_optimizer,
+                                                                       executor):
     run_both(lambda ps: optim.LAMB(ps, lr=0.01, eps=0.0, bias_correction=False,
                                    layer_adaptation=False),
              lambda ps: pytorch_optimizer.Lamb(ps, lr=0.01, eps=0.0, adam=True, adam_debias=True,
-                                               foreach=False))
+                                               foreach=False), executor)
 
 
 # ------------------------------------------------------- Hugging Face Adafactor
@@ -175,6 +180,6 @@ class HFAdafactor(torch.optim.Optimizer):
     dict(lr=1e-2, relative_step=False, scale_parameter=False, clip_threshold=0.5),
     dict(lr=3e-2, relative_step=False, beta1=0.5, decay_rate=-0.5, eps=(1e-20, 1e-2)),
 ])
-def test_adafactor_matches_hugging_faces(options):
+def test_adafactor_matches_hugging_faces(options, executor):
     run_both(lambda ps: optim.Adafactor(ps, **options), lambda ps: HFAdafactor(ps, **options),
-             n_steps=60, shapes=SHAPES + ((), (1, 7)))
+             executor, n_steps=60, shapes=SHAPES + ((), (1, 7)))
