@@ -86,6 +86,25 @@ def test_rebinding_data_to_another_shape_repacks_the_group():
     np.testing.assert_allclose(params[1].data, 1.0 - 0.1 * params[1].grad)
 
 
+@pytest.mark.parametrize("new_dtype", [np.float64, np.float32], ids=["same dtype", "new dtype"])
+def test_data_rebound_while_its_parameter_has_no_gradient_is_kept(new_dtype):
+    params, optimizer = stepped(optim.SGD, lr=0.1)
+    params[1].data = np.full(5, 7.0, dtype=new_dtype)  # no gradient for it this step
+    set_grads(params, 3)
+    params[1].grad = None
+    optimizer.step()
+    np.testing.assert_array_equal(params[1].data, 7.0)
+    set_grads(params, 4)
+    expected = 7.0 - 0.1 * params[1].grad
+    optimizer.step()
+    assert params[1].data.dtype == new_dtype
+    np.testing.assert_allclose(params[1].data, expected, rtol=1e-6)
+    if new_dtype is np.float64:
+        assert np.shares_memory(params[1].data, flat_group(optimizer).data)
+    else:
+        assert 0 not in optimizer._flat_groups  # mixed dtypes: the group runs unpacked
+
+
 def test_state_dict_round_trip_is_exact_and_shaped_like_the_parameters():
     params, optimizer = stepped(optim.Adam, amsgrad=True)
     saved = optimizer.state_dict()

@@ -18,7 +18,8 @@ Binding a *new* array breaks the view, so every step first checks identity:
 
 - a new ``.data`` of the same shape and dtype is copied into the buffer and
   ``.data`` is bound back to the view (the new array itself is not updated
-  afterwards); another shape or dtype re-packs the group;
+  afterwards); another shape or dtype re-packs the group (or, with mixed
+  dtypes, leaves it unpacked);
 - a new ``.grad`` (``backward`` allocates one after ``zero_grad()`` set it to
   None) is copied in and ``.grad`` bound to the view: one extra pass over
   the gradient, which ``zero_grad(set_to_none=False)`` avoids;
@@ -92,13 +93,15 @@ class FlatGroup:
     def adopt_rebound_arrays(self):
         """Copy newly bound ``.data``/``.grad`` arrays into the buffers; False if a re-pack is due.
 
-        A new ``.data`` with another shape or dtype cannot live in this
-        packing: the caller packs the group afresh (``FlatGroup(params)``).
+        A new ``.data`` with another shape, dtype or array type (a CuPy
+        array) cannot live in this packing: the caller packs the group afresh
+        (``FlatGroup(params)``), or runs it unpacked.
         """
         for param, view in zip(self.params, self.data_views):
             data = param.data
             if data is not view:
-                if data.shape != view.shape or data.dtype != self.dtype:
+                if type(data) is not type(view) or data.shape != view.shape \
+                        or data.dtype != self.dtype:
                     return False
                 view[...] = data
                 param.data = view
