@@ -45,7 +45,6 @@ from ..kernels.elementwise_math import where
 from .hyperparameters import check_flag, check_pair, check_range
 from .optimizer import Optimizer
 from .state_layout import OwnStateLayout
-from .state_memory import state_bytes
 
 
 def adafactor_step_rule(p, u, m, lr, beta1, weight_decay, use_first_moment):
@@ -83,8 +82,6 @@ class Adafactor(OwnStateLayout, Optimizer):
         >>> opt = Adafactor(model.parameters(), lr=1e-3, relative_step=False,
         ...                 scale_parameter=False)
     """
-
-    state_bytes = state_bytes
 
     def __init__(self, params, lr=None, eps=(1e-30, 1e-3), clip_threshold=1.0, decay_rate=-0.8,
                  beta1=None, weight_decay=0.0, scale_parameter=True, relative_step=True,

@@ -46,7 +46,6 @@ from .optimizer import Optimizer
 from .quantization import (dequantize_blockwise, number_of_blocks, quantize_blockwise,
                            zero_code)
 from .state_layout import OwnStateLayout
-from .state_memory import state_bytes
 
 MOMENTS = (("exp_avg", True), ("exp_avg_sq", False))
 """The moments' state names, each with whether its code is signed."""
@@ -62,7 +61,6 @@ class Optimizer8bit(OwnStateLayout, Optimizer):
     rule = None
     moments = MOMENTS
     unused_arrays = ()
-    state_bytes = state_bytes
 
     def _check_8bit_options(self, group):
         check_range("block_size", group["block_size"], 1)

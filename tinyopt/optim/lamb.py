@@ -44,7 +44,6 @@ from ..kernels.elementwise_math import sqrt, where
 from .hyperparameters import check_betas, check_flag, check_range
 from .optimizer import Optimizer
 from .sgd import sgd_rule
-from .state_memory import state_bytes
 
 
 def lamb_direction_rule(u, g, m, v, p, beta1, beta2, eps, weight_decay, bc1, bc2, maximize):
@@ -84,8 +83,6 @@ class LAMB(Optimizer):
 
         >>> opt = LAMB(model.parameters(), lr=2e-3, weight_decay=0.01, exclude_1d=True)
     """
-
-    state_bytes = state_bytes
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-6, weight_decay=0.0, *,
                  bias_correction=True, trust_clip=None, layer_adaptation=True, exclude_1d=False,

@@ -38,7 +38,6 @@ from .. import backend
 from ..kernels.elementwise_math import where
 from .hyperparameters import check_flag, check_range
 from .optimizer import Optimizer
-from .state_memory import state_bytes
 
 
 def lars_rule(p, g, b, lr, momentum, dampening, weight_decay, nesterov, maximize, first_step,
@@ -81,7 +80,6 @@ class LARS(Optimizer):
         >>> opt = LARS(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4)
     """
 
-    state_bytes = state_bytes
     _counters_decide_updates = False  # ρ comes from each tensor's norms, not from step counts
 
     def __init__(self, params, lr=1e-3, momentum=0.9, dampening=0, weight_decay=0,

@@ -22,7 +22,6 @@ from .. import backend
 from ..kernels.elementwise_math import sign, where
 from .hyperparameters import check_betas, check_flag, check_range
 from .optimizer import Optimizer
-from .state_memory import state_bytes
 
 
 def lion_rule(p, g, m, lr, beta1, beta2, weight_decay, maximize):
@@ -50,8 +49,6 @@ class Lion(Optimizer):
 
         >>> opt = Lion(model.parameters(), lr=3e-4, weight_decay=0.1)
     """
-
-    state_bytes = state_bytes
 
     def __init__(self, params, lr=1e-4, betas=(0.9, 0.99), weight_decay=0.0, *, maximize=False):
         defaults = dict(lr=lr, betas=betas, weight_decay=weight_decay, maximize=maximize)

@@ -31,6 +31,7 @@ from collections import defaultdict
 from .. import backend
 from ..autograd import Tensor, enable_grad
 from ..kernels import default_executor_name, get_executor
+from . import state_memory
 from .flat_buffers import NOT_IN_STATE, FlatGroup
 
 _SET_MESSAGE = ("params must be an ordered collection (list, tuple, generator), not a set: "
@@ -221,6 +222,15 @@ class Optimizer:
                 for state, (rule, arrays, scalars) in zip(states, prepared)]
 
     # ------------------------------------------------------------ state dict
+    def state_bytes(self):
+        """Bytes of optimizer state held in arrays (see ``state_memory``), exactly.
+
+        Python numbers kept beside the arrays (step counts, ...) count 0.
+        State appears on the first ``step``: before it, every optimizer
+        reports 0.
+        """
+        return state_memory.state_bytes(self)
+
     def state_dict(self):
         """A deep copy of state and hyper-parameters in PyTorch's layout.
 
