@@ -9,17 +9,22 @@ implementations alternating in blocks (the median after warm-up):
 - ms per step: tinyopt's numpy reference, tinyopt's numba executor, and
   PyTorch's ``foreach`` and ``fused`` implementations when torch is installed
   (``torch.set_num_threads`` = all cores);
-- effective GB/s: the bytes the rule must move / time;
+- effective GB/s: the bytes the rule must move (``bytes_moved_per_param``,
+  from the state's real size, so 8-bit codes count one byte) / time;
 - the fraction of two probes each step reaches (see ``probes``): a trivial
   loop with the same traffic (the floor) and ``a += s*b`` in place;
 - compile time of the numba loop: cold (fresh cache) and cached (a second
   process), each measured in a subprocess.
+
+Every optimizer of the zoo is registered in ``OPTIMIZERS``; Adafactor steps
+near-square matrices, since factoring them is its point.
 
 Run it with ``tinyopt bench step`` or ``python -m tinyopt.bench.step``;
 ``--quick`` is a small, fast run.
 """
 import argparse
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -36,8 +41,13 @@ OPTIMIZERS = {
     "adamax": ("Adamax", dict(lr=2e-3)), "nadam": ("NAdam", dict(lr=2e-3)),
     "radam": ("RAdam", dict(lr=1e-3)), "rprop": ("Rprop", dict(lr=1e-2)),
     "asgd": ("ASGD", dict(lr=1e-2)), "lion": ("Lion", dict(lr=1e-4)),
+    "lars": ("LARS", dict(lr=1e-2)), "lamb": ("LAMB", dict(lr=1e-3)),
+    "adafactor": ("Adafactor", {}), "adam8bit": ("Adam8bit", dict(lr=1e-3)),
+    "adamw8bit": ("AdamW8bit", dict(lr=1e-3)), "lion8bit": ("Lion8bit", dict(lr=1e-4)),
 }
-"""Benchmark name -> (class name in tinyopt.optim and torch.optim, options)."""
+"""Benchmark name -> (class name in tinyopt.optim, options). The torch rows use
+``torch.optim``'s class of the same name with the same options, when it has one
+(Adafactor's defaults are the same relative step there)."""
 
 TENSOR_SIZE_MANY = 10_000
 """Elements per tensor in the ``many`` layout (10M parameters = 1,000 tensors)."""
@@ -49,6 +59,18 @@ def tensor_sizes(params, layout):
         return [params]
     count, rest = divmod(params, TENSOR_SIZE_MANY)
     return [TENSOR_SIZE_MANY] * count + ([rest] if rest else [])
+
+
+def tensor_shape(name, size):
+    """The shape a tensor of ``size`` elements gets: a near-square matrix for Adafactor.
+
+    Adafactor factors the second moment of matrices only, which is the case
+    worth timing; every other optimizer is elementwise and gets a vector.
+    """
+    if name != "adafactor":
+        return (size,)
+    rows = max(d for d in range(1, math.isqrt(size) + 1) if size % d == 0)
+    return (rows, size // rows)
 
 
 def _tinyopt_step(name, values, grads, executor):
@@ -67,24 +89,32 @@ def _torch_step(name, values, grads, mode):
     """A step function of torch.optim with ``foreach=True`` or ``fused=True``, or None."""
     import torch
     class_name, options = OPTIMIZERS[name]
+    torch_class = getattr(torch.optim, class_name, None)
+    if torch_class is None:  # e.g. Lion: not in PyTorch
+        return None
     params = [torch.tensor(value.copy(), requires_grad=True) for value in values]
     for param, grad in zip(params, grads):
         param.grad = torch.from_numpy(grad.copy())
-    if not hasattr(torch.optim, class_name):  # e.g. Lion: not in PyTorch
-        return None
     try:
-        optimizer = getattr(torch.optim, class_name)(params, **options, **{mode: True})
+        optimizer = torch_class(params, **options, **{mode: True})
         optimizer.step()
-    except (RuntimeError, TypeError, ValueError):  # no fused variant of this optimizer on CPU
+    except (RuntimeError, TypeError, ValueError):  # no such variant of this optimizer on CPU
         return None
     return optimizer.step
 
 
-def _state_arrays(optimizer):
-    """How many arrays one parameter's update reads: param, grad and the kept state."""
-    param = optimizer.param_groups[0]["params"][0]
-    state = optimizer.state[param]
-    return 2 + sum(hasattr(value, "shape") for value in state.values())
+def bytes_moved_per_param(optimizer):
+    """Bytes one step must move per parameter: p read and written, g read, state read and written.
+
+    The state's share comes from ``optimizer.state_bytes()``, so 8-bit codes
+    count one byte and Adafactor's row and column averages almost nothing.
+    Reductions a rule needs (LAMB's and LARS's norms, Adafactor's means) are
+    extra passes not counted here: for those the floor is out of reach.
+    """
+    params = [p for group in optimizer.param_groups for p in group["params"]]
+    elements = sum(p.data.size for p in params)
+    itemsize = params[0].data.dtype.itemsize
+    return 3 * itemsize + 2 * optimizer.state_bytes() / elements
 
 
 def measure(name="adamw", params=10_000_000, layout="single", repeat=20, dtype="float32",
@@ -95,8 +125,9 @@ def measure(name="adamw", params=10_000_000, layout="single", repeat=20, dtype="
     dtype = numpy.dtype(dtype)
     rng = numpy.random.default_rng(0)
     sizes = tensor_sizes(params, layout)
-    values = [rng.standard_normal(size).astype(dtype) for size in sizes]
-    grads = [rng.standard_normal(size).astype(dtype) for size in sizes]
+    shapes = [tensor_shape(name, size) for size in sizes]
+    values = [rng.standard_normal(shape).astype(dtype) for shape in shapes]
+    grads = [rng.standard_normal(shape).astype(dtype) for shape in shapes]
 
     loads_before = len(numba_executor.kernel_loads)
     steps = {}
@@ -104,7 +135,7 @@ def measure(name="adamw", params=10_000_000, layout="single", repeat=20, dtype="
     steps["numba"], numba_optimizer = _tinyopt_step(name, values, grads, "numba")
     numba_optimizer.step()
     loads = numba_executor.kernel_loads[loads_before:]
-    arrays = _state_arrays(numba_optimizer)
+    bytes_per_param = bytes_moved_per_param(numba_optimizer)
     torch_threads = None
     try:
         import torch
@@ -117,27 +148,29 @@ def measure(name="adamw", params=10_000_000, layout="single", repeat=20, dtype="
     except ImportError:
         pass
     del values, grads
-    floor_arrays = probes.scratch_arrays(arrays, params, dtype)
+    # The floor: the float arrays whose reads come closest to the step's (2 to 5 of them).
+    read_bytes = bytes_per_param - dtype.itemsize - numba_optimizer.state_bytes() / params
+    floor_count = min(5, max(2, round(read_bytes / dtype.itemsize)))
+    floor_arrays = probes.scratch_arrays(floor_count, params, dtype)
     steps["same-traffic floor"] = lambda: probes.same_traffic(floor_arrays)
     axpy_arrays = probes.scratch_arrays(2, params, dtype)
     steps["in-place a += s*b"] = lambda: probes.in_place_update(*axpy_arrays)
 
     times = _time_in_blocks(steps, repeat, warmup)
 
-    moved = {label: arrays * 2 - 1 for label in steps}  # every array read, all but g written
-    moved["in-place a += s*b"] = 3
+    moved = {label: bytes_per_param for label in steps}
+    moved["same-traffic floor"] = (2 * floor_count - 1) * dtype.itemsize  # g is not written
+    moved["in-place a += s*b"] = 3 * dtype.itemsize
     rows = {}
     for label, samples in times.items():
         seconds = statistics.median(samples)
-        rows[label] = {"ms": 1e3 * seconds,
-                       "gb_per_s": moved[label] * params * dtype.itemsize / seconds / 1e9}
+        rows[label] = {"ms": 1e3 * seconds, "gb_per_s": moved[label] * params / seconds / 1e9}
     for row in rows.values():
         row["of_floor"] = row["gb_per_s"] / rows["same-traffic floor"]["gb_per_s"]
         row["of_in_place"] = row["gb_per_s"] / rows["in-place a += s*b"]["gb_per_s"]
     return {"optimizer": name, "params": params, "layout": layout, "tensors": len(sizes),
-            "dtype": dtype.name, "repeat": repeat, "bytes_per_param":
-            (arrays * 2 - 1) * dtype.itemsize, "cores": os.cpu_count(),
-            "torch_threads": torch_threads, "rows": rows,
+            "dtype": dtype.name, "repeat": repeat, "bytes_per_param": bytes_per_param,
+            "cores": os.cpu_count(), "torch_threads": torch_threads, "rows": rows,
             "first_step_loads_in_this_run": [load._asdict() for load in loads]}
 
 
@@ -161,17 +194,27 @@ def _time_in_blocks(steps, repeat, warmup, rounds=3):
     return times
 
 
-def compile_times(name, dtype="float32"):
+def first_step_loads(name, size, dtype="float32"):
+    """``KernelLoad``s (as dicts) of a numba optimizer's first step on one tensor of ``size``."""
+    from ..kernels import numba_executor
+    value = numpy.ones(tensor_shape(name, size), dtype=dtype)
+    before = len(numba_executor.kernel_loads)
+    step, _ = _tinyopt_step(name, [value], [value], "numba")
+    step()
+    return [load._asdict() for load in numba_executor.kernel_loads[before:]]
+
+
+def compile_times(name, params=10_000_000, dtype="float32"):
     """Seconds of the numba loop's first call: cold (empty cache) and cached (second process).
 
-    Both run in fresh subprocesses sharing a new temporary ``NUMBA_CACHE_DIR``.
+    Both run in fresh subprocesses sharing a new temporary ``NUMBA_CACHE_DIR``,
+    on a tensor large enough for the loop ``params`` parameters use (serial
+    below ``PARALLEL_MIN_SIZE``, parallel from there).
     """
-    script = ("import json, numpy; from tinyopt.bench.step import _tinyopt_step;"
-              "from tinyopt.kernels import numba_executor as n;"
-              f"x = [numpy.ones(1000, '{dtype}')];"
-              f"step, _ = _tinyopt_step('{name}', x, x, 'numba'); step();"
-              "print(json.dumps([l.seconds for l in n.kernel_loads]"
-              " + [all(l.from_cache for l in n.kernel_loads)]))")
+    from ..kernels.numba_executor import PARALLEL_MIN_SIZE
+    size = min(params, PARALLEL_MIN_SIZE)
+    script = ("import json; from tinyopt.bench.step import first_step_loads;"
+              f"print(json.dumps(first_step_loads({name!r}, {size}, {dtype!r})))")
     results = {}
     with tempfile.TemporaryDirectory() as cache:
         package_root = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
@@ -181,8 +224,9 @@ def compile_times(name, dtype="float32"):
         for label in ("cold", "cached"):
             output = subprocess.run([sys.executable, "-c", script], env=env, check=True,
                                     capture_output=True, text=True).stdout
-            *seconds, from_cache = json.loads(output.strip().splitlines()[-1])
-            results[label] = {"seconds": sum(seconds), "from_cache": from_cache}
+            loads = json.loads(output.strip().splitlines()[-1])
+            results[label] = {"seconds": sum(load["seconds"] for load in loads),
+                              "from_cache": all(load["from_cache"] for load in loads)}
     return results
 
 
@@ -190,14 +234,14 @@ def run(name="adamw", params=10_000_000, layout="single", repeat=20, compile=Tru
     """The whole benchmark as a dict (``measure`` plus ``compile_times`` when asked)."""
     result = measure(name, params, layout, repeat)
     if compile:
-        result["compile"] = compile_times(name)
+        result["compile"] = compile_times(name, params)
     return result
 
 
 def format_table(result):
     """The result as the table ``tinyopt bench step`` prints."""
     lines = [f"{result['optimizer']} step, {result['params']:,} {result['dtype']} parameters as "
-             f"{result['tensors']:,} tensor(s) ({result['layout']}), {result['bytes_per_param']} "
+             f"{result['tensors']:,} tensor(s) ({result['layout']}), {result['bytes_per_param']:.4g} "
              f"bytes/param moved, {result['cores']} cores, median of {result['repeat']}",
              f"  {'implementation':<22}{'ms/step':>10}{'GB/s':>8}{'of floor':>10}"
              f"{'of a+=s*b':>11}{'vs numpy':>10}"]
