@@ -1,0 +1,75 @@
+"""Learning-rate schedules as curves: any scheduler, closed-form function or list of rates.
+
+A schedule is given as one of
+
+- a scheduler (anything with ``lr_at(step)``, e.g. ``WarmupCosineLR``): group 0's rate,
+- a function ``step -> lr`` (e.g. ``lambda t: closed_forms.cosine_annealing_lr(t, 0.1, 1000)``),
+- a sequence of rates, one per step.
+
+Warmup phases are shaded, so a slide shows where the rate is still rising.
+
+Example::
+
+    >>> from tinyopt.optim.lr_scheduler import closed_forms as cf
+    >>> figure = plot_schedules(
+    ...     {"cosine": lambda t: cf.cosine_annealing_lr(t, 0.1, 1000),
+    ...      "warmup + cosine": lambda t: cf.warmup_cosine_lr(t, 0.1, 100, 1000)},
+    ...     steps=1000, warmup={"warmup + cosine": 100})
+"""
+import numpy
+
+from .style import color, lecture_style, line_style, new_figure
+
+
+def schedule_values(schedule, steps):
+    """The rates of ``schedule`` (scheduler, function or sequence) for steps ``0..steps-1``."""
+    if hasattr(schedule, "lr_at"):
+        return numpy.array([schedule.lr_at(step)[0] for step in range(steps)], dtype=float)
+    if callable(schedule):
+        return numpy.array([schedule(step) for step in range(steps)], dtype=float)
+    values = numpy.asarray(schedule, dtype=float)
+    if values.ndim != 1:
+        raise ValueError(f"a schedule given as values must be one-dimensional, got shape "
+                         f"{values.shape}")
+    return values[:steps]
+
+
+def plot_schedules(schedules, steps, log_y=False, warmup=None, title="Learning-rate schedules"):
+    """Draw each schedule of ``schedules`` (label -> schedule) over ``steps`` steps.
+
+    Args:
+        schedules: dict of label -> scheduler, function or sequence (see the module).
+        steps: the number of steps to draw, a positive int.
+        log_y: a log-scaled rate axis (good for exponential decay and warm restarts).
+        warmup: optional dict of label -> warmup steps, shaded in the schedule's colour.
+        title: the figure title.
+
+    Returns the matplotlib Figure.
+    """
+    if not schedules:
+        raise ValueError("schedules is empty: give at least one label -> schedule")
+    warmup = warmup or {}
+    with lecture_style():
+        figure, axis = new_figure(panel_size=(9.0, 5.0))
+        for index, (label, schedule) in enumerate(schedules.items()):
+            values = schedule_values(schedule, steps)
+            axis.plot(numpy.arange(len(values)), values, color=color(index),
+                      linestyle=line_style(index), label=label)
+            if warmup.get(label, 0) > 0:
+                axis.axvspan(0, warmup[label], color=color(index), alpha=0.12, linewidth=0)
+                axis.axvline(warmup[label], color=color(index), linewidth=1.2, linestyle=":")
+        if any(steps > 0 for steps in warmup.values()):
+            axis.plot([], [], color="grey", alpha=0.35, linewidth=8, label="warmup")
+        if log_y:
+            axis.set_yscale("log")
+        else:
+            axis.set_ylim(bottom=0)
+        axis.set_xlim(0, steps)
+        axis.set_xlabel("step")
+        axis.set_ylabel("learning rate")
+        axis.set_title(title)
+        axis.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return figure
+
+
+__all__ = ["plot_schedules", "schedule_values"]

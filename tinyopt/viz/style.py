@@ -1,0 +1,111 @@
+"""The lecture style: large fonts, the Okabe-Ito colour-blind-safe palette, byte-stable files.
+
+Every plot in ``tinyopt.viz`` draws inside ``lecture_style()`` and is written
+with ``save_figure``, so slides look alike and a figure made twice from the
+same seed is the same file twice (PNG always; SVG and PDF too, because the
+SVG id salt and the PDF/SVG dates are fixed).
+
+Example::
+
+    >>> with lecture_style():
+    ...     figure, axis = new_figure()
+    ...     axis.plot([0, 1], [1, 0])
+    >>> save_figure(figure, "line", formats=("png", "svg"))   # line.png, line.svg
+"""
+import contextlib
+from pathlib import Path
+
+import matplotlib
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442",
+             "#000000")
+"""Okabe & Ito's palette (blue, orange, green, vermillion, purple, sky blue, yellow, black),
+readable with every common colour-vision deficiency."""
+LINE_STYLES = ("-", "--", "-.", ":", (0, (5, 1, 1, 1)), (0, (3, 1, 1, 1, 1, 1)))
+"""Dash patterns that tell lines apart without colour (in print, on a projector)."""
+FORMATS = ("png", "svg", "pdf")
+
+LECTURE_RC = {
+    "font.size": 15, "axes.titlesize": 17, "axes.labelsize": 16, "legend.fontsize": 13,
+    "xtick.labelsize": 13, "ytick.labelsize": 13, "figure.titlesize": 19,
+    "lines.linewidth": 2.2, "lines.markersize": 7, "axes.linewidth": 1.1,
+    "axes.prop_cycle": matplotlib.cycler(color=OKABE_ITO),
+    "axes.spines.top": False, "axes.spines.right": False,
+    "axes.grid": True, "grid.alpha": 0.3, "grid.linewidth": 0.8,
+    "legend.frameon": False, "figure.dpi": 100, "savefig.dpi": 100,
+    "savefig.bbox": "standard", "image.cmap": "viridis",
+    "svg.hashsalt": "tinyopt", "svg.fonttype": "path", "pdf.fonttype": 42,
+    "animation.embed_limit": 50,
+}
+"""The rcParams of the lecture style."""
+
+_STABLE_METADATA = {"png": {"Software": "tinyopt"},
+                    "svg": {"Date": None, "Creator": "tinyopt"},
+                    "pdf": {"CreationDate": None, "ModDate": None, "Producer": "tinyopt",
+                            "Creator": "tinyopt"}}
+
+
+@contextlib.contextmanager
+def lecture_style(**overrides):
+    """Draw with the lecture style (plus any rcParams ``overrides``) inside a ``with`` block."""
+    with matplotlib.rc_context({**LECTURE_RC, **overrides}):
+        yield
+
+
+def color(index):
+    """The ``index``-th colour of the palette (wrapping around)."""
+    return OKABE_ITO[index % len(OKABE_ITO)]
+
+
+def line_style(index):
+    """The ``index``-th dash pattern (wrapping around)."""
+    return LINE_STYLES[index % len(LINE_STYLES)]
+
+
+def log_scale(axis, which="y"):
+    """Put ``axis``'s ``which`` axis ("x" or "y") on a log scale with plain tick labels at
+    1, 2, 3 and 5 of every decade (``0.2``, not ``2 x 10^-1``)."""
+    getattr(axis, f"set_{which}scale")("log")
+    ticks = getattr(axis, f"{which}axis")
+    ticks.set_major_locator(LogLocator(subs=(1.0, 2.0, 3.0, 5.0)))
+    ticks.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    ticks.set_minor_formatter(NullFormatter())
+
+
+def new_figure(rows=1, columns=1, panel_size=(6.4, 4.6), **subplot_kwargs):
+    """A ``Figure`` and its axes, sized per panel.
+
+    The figure is not registered with pyplot: it needs no display and no
+    ``plt.close``, and a notebook shows it by evaluating it.
+    """
+    figure = Figure(figsize=(panel_size[0] * columns, panel_size[1] * rows),
+                    layout="constrained")
+    axes = figure.subplots(rows, columns, squeeze=True, **subplot_kwargs)
+    return figure, axes
+
+
+def save_figure(figure, path, formats=("png",), dpi=None):
+    """Write ``figure`` to ``path`` once per format; returns the written paths.
+
+    ``path``'s own suffix is replaced by each format's (``"out/loss.png"`` and
+    ``formats=("png", "pdf")`` give ``out/loss.png`` and ``out/loss.pdf``).
+    Metadata that would change from run to run (dates, versions) is fixed.
+    """
+    unknown = [fmt for fmt in formats if fmt not in FORMATS]
+    if unknown:
+        raise ValueError(f"unknown format {unknown[0]!r} (choose from {', '.join(FORMATS)})")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    written = []
+    with lecture_style():
+        for fmt in formats:
+            target = path.with_suffix(f".{fmt}")
+            figure.savefig(target, format=fmt, dpi=dpi, metadata=_STABLE_METADATA[fmt])
+            written.append(target)
+    return written
+
+
+__all__ = ["OKABE_ITO", "LINE_STYLES", "FORMATS", "LECTURE_RC", "lecture_style", "color",
+           "line_style", "log_scale", "new_figure", "save_figure"]
