@@ -15,6 +15,10 @@ Two entry points:
   updates every parameter of the group, each segment with its own row of
   scalars.
 
+A call over at least ``PARALLEL_MIN_SIZE`` elements runs on all cores; a
+smaller one (a small model's whole group) runs the serial twin of the loop,
+since waking the threads would cost more than the update itself.
+
 Only float32 and float64 are compiled; other dtypes (float16) and mixed
 dtypes run on the NumPy reference. numba is imported on first use, never
 when tinyopt is imported. Set ``NUMBA_DISABLE_JIT=1`` to run the very same
