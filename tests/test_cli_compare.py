@@ -74,3 +74,10 @@ def test_steps_to_target_counts_from_one_on_the_smoothed_loss():
     assert compare.steps_to_target([1.0, 1.0, 0.0, 0.0], target=0.5) == 4
     assert compare.steps_to_target([0.1, 0.1], target=0.5) == 1
     assert compare.steps_to_target([1.0, 1.0], target=0.5) is None
+
+
+def test_the_best_row_has_the_highest_accuracy_then_the_lowest_test_loss():
+    results = [{"test_accuracy": 1.0, "test_loss": 0.3}, {"diverged": "loss became nan"},
+               {"test_accuracy": 1.0, "test_loss": 0.1}, {"test_accuracy": 0.9, "test_loss": 0.01}]
+    assert compare._best(results) == 2
+    assert compare._best([{"diverged": "loss became inf"}]) is None

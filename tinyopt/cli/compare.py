@@ -129,6 +129,14 @@ def _result(recipe, history, seconds, failure, target):
             "steps_to_target": steps_to_target(history.steps["loss"], target)}
 
 
+def _best(results):
+    """The index of the best result: highest test accuracy, then lowest test loss (None if
+    every recipe diverged)."""
+    finished = [index for index, result in enumerate(results) if "diverged" not in result]
+    return min(finished, default=None,
+               key=lambda index: (-results[index]["test_accuracy"], results[index]["test_loss"]))
+
+
 TABLE_COLUMNS = ("recipe", "final train loss", "test loss", "test accuracy",
                  "steps to loss < {target:g}", "wall time")
 
@@ -199,9 +207,8 @@ def main(args):
                  f"{settings['epochs']} epochs, batch {settings['batch_size']}")
         figures += common.save(plot_comparison(finished, smoothing=SMOOTHING, title=title),
                                args.out, "curves", args.format)
-    accuracies = [result.get("test_accuracy", -1.0) for result in results]
-    figures += common.save(plot_table(columns, rows, best_row=accuracies.index(max(accuracies))),
-                           args.out, "results", args.format)
+    figures += common.save(plot_table(columns, rows, best_row=_best(results)), args.out,
+                           "results", args.format)
     pngs = [name for name in figures if name.endswith(".png")] or figures
     (args.out / "report.md").write_text(_markdown(settings, results, columns, rows, pngs,
                                                   (len(data[0]), len(data[2])), args.argv))

@@ -2,7 +2,8 @@
 
 ``plot_training_curves`` shows what a run's techniques do, step by step:
 the loss (raw and smoothed), the learning rate, the gradient norm before
-and after clipping, and the weight norm (where Adam and AdamW part ways).
+(faint) and after (bold) clipping, and the weight norm (where Adam and
+AdamW part ways).
 ``plot_comparison`` puts several runs side by side: smoothed training
 loss, test loss and test accuracy against the step.
 
@@ -43,7 +44,7 @@ def _epoch_end_steps(steps, epochs):
 
 
 def plot_training_curves(histories, smoothing=0.9, title=None):
-    """Four panels per step: loss, learning rate, gradient norm (clipped dashed), weight norm.
+    """Four panels per step: loss, learning rate, gradient norm (clipped bold), weight norm.
 
     Args:
         histories: dict of label -> History (or its ``to_dict()``).
@@ -62,14 +63,14 @@ def plot_training_curves(histories, smoothing=0.9, title=None):
             loss_axis.plot(x, steps["loss"], color=color(index), alpha=0.25, linewidth=1)
             loss_axis.plot(x, smooth(steps["loss"], smoothing), label=label, **style)
             lr_axis.plot(x, steps["lr"], **style)
-            if "grad_norm" in steps:
-                grad_axis.plot(x, steps["grad_norm"], color=color(index), linewidth=1.2,
-                               alpha=0.8, label=f"{label}: before clipping")
-            if "grad_norm_clipped" in steps:
+            clipped = "grad_norm_clipped" in steps  # then: before faint, after bold
+            grad_axis.plot(x, steps["grad_norm"], color=color(index), linewidth=1.0,
+                           alpha=0.35 if clipped else 0.8,
+                           label=f"{label}: before clipping" if clipped else label)
+            if clipped:
                 grad_axis.plot(x, steps["grad_norm_clipped"], color=color(index),
-                               linestyle="--", label=f"{label}: after clipping")
-            if "weight_norm" in steps:
-                weight_axis.plot(x, steps["weight_norm"], **style)
+                               linewidth=1.4, label=f"{label}: after clipping")
+            weight_axis.plot(x, steps["weight_norm"], **style)
         loss_axis.set(ylabel="training loss", title="Loss (faint: per step)")
         log_scale(loss_axis)
         lr_axis.set(ylabel="learning rate", title="Learning rate")
@@ -78,8 +79,7 @@ def plot_training_curves(histories, smoothing=0.9, title=None):
         log_scale(grad_axis)
         weight_axis.set(xlabel="step", ylabel="weight norm", title="Weight norm")
         loss_axis.legend(loc="best")
-        if grad_axis.get_legend_handles_labels()[0]:
-            grad_axis.legend(loc="best", fontsize=11)
+        grad_axis.legend(loc="best", fontsize=11)
         if title:
             figure.suptitle(title)
     return figure

@@ -13,6 +13,7 @@ Example::
     >>> save_figure(figure, "line", formats=("png", "svg"))   # line.png, line.svg
 """
 import contextlib
+import math
 from pathlib import Path
 
 import matplotlib
@@ -65,11 +66,18 @@ def line_style(index):
 
 
 def log_scale(axis, which="y"):
-    """Put ``axis``'s ``which`` axis ("x" or "y") on a log scale with plain tick labels at
-    1, 2, 3 and 5 of every decade (``0.2``, not ``2 x 10^-1``)."""
+    """Put ``axis``'s ``which`` axis ("x" or "y") on a log scale with plain tick labels
+    (``0.2``, not ``2 x 10^-1``); call it after plotting.
+
+    The labels thin out with the data's range: 1, 2, 3 and 5 of every decade over less
+    than 1.5 decades, 1, 2 and 5 over less than 3, the powers of ten beyond.
+    """
     getattr(axis, f"set_{which}scale")("log")
+    low, high = getattr(axis, f"get_{which}lim")()
+    decades = math.log10(high / low)
+    subs = (1.0, 2.0, 3.0, 5.0) if decades < 1.5 else (1.0, 2.0, 5.0) if decades < 3 else (1.0,)
     ticks = getattr(axis, f"{which}axis")
-    ticks.set_major_locator(LogLocator(subs=(1.0, 2.0, 3.0, 5.0)))
+    ticks.set_major_locator(LogLocator(subs=subs))
     ticks.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
     ticks.set_minor_formatter(NullFormatter())
 
