@@ -6,22 +6,23 @@ for the contour plot. Each one knows its minima, a plotting window, start
 points used in the lectures, and two learning rates that suit it:
 ``lr_sgd`` for methods whose step is the gradient times the rate (SGD,
 momentum, ASGD, LARS) and ``lr_adaptive`` for methods whose step is about
-the rate itself (Adam and its family, RMSprop, Lion, Rprop, ...).
+the rate itself (Adam and its family, RMSprop, Lion, Rprop, ...);
+``tinyopt.recipes.default_lr`` picks between them for each optimizer.
 
-========================  ===============================================  ================
-name                      f(x, y)                                          minima
-========================  ===============================================  ================
-``rosenbrock``            (1 - x)² + 100 (y - x²)²                        (1, 1)
-``beale``                 (1.5 - x + xy)² + (2.25 - x + xy²)²
-                          + (2.625 - x + xy³)²                              (3, 0.5)
-``himmelblau``            (x² + y - 11)² + (x + y² - 7)²                  four, f = 0
-``booth``                 (x + 2y - 7)² + (2x + y - 5)²                   (1, 3)
-``ravine``                (x² + κ y²) / 2, κ = 20 (ill-conditioned)        (0, 0)
-``saddle``                x² - y² + y⁴ / 8                                 (0, ±2)
-``monkey_saddle``         x³ - 3xy² + (x² + y²)² / 2                       three, r = 1.5
-``rastrigin``             20 + Σ (x² - 10 cos 2πx)                          (0, 0)
-``bowl``                  sin(r²) / (r² + 1) + 0.1 r²,  r² = x² + y²        (0, 0)
-========================  ===============================================  ================
+===================  ============================================  ==============
+name                 f(x, y)                                       minima
+===================  ============================================  ==============
+``rosenbrock``       (1 - x)² + 100 (y - x²)²                      (1, 1)
+``beale``            (1.5 - x + xy)² + (2.25 - x + xy²)²
+                     + (2.625 - x + xy³)²                          (3, 0.5)
+``himmelblau``       (x² + y - 11)² + (x + y² - 7)²                four, f = 0
+``booth``            (x + 2y - 7)² + (2x + y - 5)²                 (1, 3)
+``ravine``           (x² + κ y²) / 2, κ = 20 (ill-conditioned)     (0, 0)
+``saddle``           x² - y² + y⁴ / 8                              (0, ±2)
+``monkey_saddle``    x³ - 3xy² + (x² + y²)² / 2                    three, r = 1.5
+``rastrigin``        20 + Σ (x² - 10 cos 2πx)                      (0, 0)
+``bowl``             sin(r²) / (r² + 1) + 0.1 r²,  r² = x² + y²    (0, 0)
+===================  ============================================  ==============
 
 The pure saddles x² - y² and x³ - 3xy² fall without bound, so a path that
 escapes them overflows after a few hundred steps; the quartic terms keep

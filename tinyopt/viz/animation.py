@@ -63,6 +63,7 @@ def save_trajectory_gif(landscape, paths, path, frames=60, fps=15, dpi=70, resol
         title = axis.set_title("")
 
         def draw_frame(frame):
+            """Show every path up to the frame's step."""
             step = shown_steps[frame]
             for line, head, points in zip(lines, heads, paths.values()):
                 line.set_data(points[:step + 1, 0], points[:step + 1, 1])
