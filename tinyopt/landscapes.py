@@ -218,7 +218,8 @@ LANDSCAPES = {landscape.name: landscape for landscape in (
               r"$\frac{1}{2}\,(x^2 + %d\,y^2)$" % RAVINE_CONDITION_NUMBER, _ravine,
               minima=((0.0, 0.0),), window=((-10.0, 10.0), (-4.0, 4.0)),
               starts=((-9.0, 3.0), (8.0, -3.5)), lr_sgd=0.09, lr_adaptive=0.3,
-              note="SGD zig-zags across the steep axis; momentum speeds along the flat one"),
+              note="at lr 0.09 (near 2/20) SGD zig-zags across the steep axis and momentum "
+                   "overshoots; at lr 0.01 SGD crawls along the flat axis, momentum speeds"),
     Landscape("saddle", "Saddle", r"$x^2 - y^2 + y^4/8$", _saddle,
               minima=((0.0, 2.0), (0.0, -2.0)),
               window=((-2.5, 2.5), (-2.5, 2.5)),
