@@ -241,6 +241,17 @@ def test_call_order_warning_and_its_exception_for_a_skipped_scaled_step():
         scheduler.step()
 
 
+def test_no_call_order_warning_for_an_optimizer_without_state():
+    """Plain SGD keeps no state, so only its step count shows that it stepped."""
+    optimizer = optim.SGD([nn.Parameter(np.ones(2))], lr=0.1)
+    optimizer.param_groups[0]["params"][0].grad = np.ones(2)
+    scheduler = sched.StepLR(optimizer, 2)
+    optimizer.step()
+    assert optimizer.steps_taken == 1 and not any(optimizer.state.values())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        scheduler.step()
+
 def test_modern_schedules_shapes():
     warm = [cf.warmup_cosine_lr(t, 1.0, 10, 110, min_lr=0.1) for t in range(130)]
     assert warm[0] == 0 and warm[5] == 0.5 and warm[10] == 1.0

@@ -40,7 +40,6 @@ comes from the step count: passing ``lr`` then raises, as there.
 import math
 
 from .. import backend
-from ..autograd import enable_grad
 from ..kernels.elementwise_math import where
 from .hyperparameters import check_flag, check_pair, check_range
 from .optimizer import Optimizer
@@ -153,12 +152,8 @@ class Adafactor(OwnStateLayout, Optimizer):
         u = grad / xp.sqrt(v_hat)
         return u / max(1.0, rms(u) / group["clip_threshold"])
 
-    def step(self, closure=None):
-        """One Adafactor step for every parameter with a gradient; returns ``closure()``'s loss."""
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
+    def _update_parameters(self):
+        """One Adafactor update of every parameter with a gradient."""
         for group in self.param_groups:
             updates = []
             for param in group["params"]:
@@ -179,4 +174,3 @@ class Adafactor(OwnStateLayout, Optimizer):
                 updates.append(([param.data, u, state.get("exp_avg")], scalars))
             if updates:
                 self.executor.run(adafactor_step_rule, updates)
-        return loss

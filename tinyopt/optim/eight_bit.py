@@ -38,7 +38,6 @@ follows ``torch.optim.Adam`` (L2 in the gradient) and ``AdamW8bit``
 decouples.
 """
 from .. import backend
-from ..autograd import enable_grad
 from .adam import adam_rule
 from .hyperparameters import check_betas, check_flag, check_range
 from .lion import lion_rule
@@ -88,12 +87,8 @@ class Optimizer8bit(OwnStateLayout, Optimizer):
                 state[name] = xp.zeros_like(param.data)
         return state
 
-    def step(self, closure=None):
-        """One step for every parameter with a gradient; returns ``closure()``'s loss."""
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
+    def _update_parameters(self):
+        """One update of every parameter with a gradient: dequantize, update, requantize."""
         for group in self.param_groups:
             updates, requantize = [], []
             for param in group["params"]:
@@ -115,7 +110,6 @@ class Optimizer8bit(OwnStateLayout, Optimizer):
                 for (name, signed), moment in zip(self.moments, moments):
                     state[name], state[name + "_absmax"] = quantize_blockwise(
                         moment, signed, block_size)
-        return loss
 
     def _float_moment(self, param, group, state, name, signed):
         if not self.quantized(param, group):

@@ -39,7 +39,6 @@ pytorch-optimizer also clamps ‖θ‖ at 10 and adds ε to ‖u‖.
 import math
 
 from .. import backend
-from ..autograd import enable_grad
 from ..kernels.elementwise_math import sqrt, where
 from .hyperparameters import check_betas, check_flag, check_range
 from .optimizer import Optimizer
@@ -122,12 +121,8 @@ class LAMB(Optimizer):
     def _excluded(param, group):
         return group["exclude_1d"] and param.data.ndim <= 1
 
-    def step(self, closure=None):
-        """One LAMB step for every parameter with a gradient; returns ``closure()``'s loss."""
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
+    def _update_parameters(self):
+        """One LAMB update of every parameter with a gradient."""
         for group in self.param_groups:
             params = [param for param in group["params"] if param.grad is not None]
             directions, steps = [], []
@@ -147,7 +142,6 @@ class LAMB(Optimizer):
                     ratio = lamb_trust_ratio(_norm(param.data), _norm(u), group["trust_clip"])
                 steps.append(([param.data, u], (group["lr"] * ratio, 0.0, False)))  # stage 2
             self.executor.run(sgd_rule, steps)                          # stage 3: θ ← θ - γρu
-        return loss
 
 
 def _norm(array):

@@ -73,6 +73,8 @@ class Optimizer:
         self.state = defaultdict(dict)
         self.param_groups = []
         self._flat_groups = {}
+        self.steps_taken = 0
+        """Calls of ``step`` since construction (not saved in ``state_dict``)."""
         self.executor = default_executor_name()
         groups = list(params)
         if not groups:
@@ -155,12 +157,24 @@ class Optimizer:
         """Update every parameter that has a gradient; return ``closure()``'s loss, if given.
 
         ``closure`` re-evaluates the model and returns the loss (it runs with
-        gradient recording on, so it may call ``backward``).
+        gradient recording on, so it may call ``backward``). Each call counts
+        in ``steps_taken``, which schedulers read to warn when they are
+        stepped first.
         """
         loss = None
         if closure is not None:
             with enable_grad():
                 loss = closure()
+        self._update_parameters()
+        self.steps_taken += 1
+        return loss
+
+    def _update_parameters(self):
+        """One update of every parameter with a gradient: each group's rule through the executor.
+
+        A subclass whose step is not one elementwise rule (LAMB's trust
+        ratio, Adafactor's factored moments) overrides this, not ``step``.
+        """
         for number, group in enumerate(self.param_groups):
             flat = self._flat_group(number, group)
             indices = [i for i, p in enumerate(group["params"]) if p.grad is not None]
@@ -177,7 +191,6 @@ class Optimizer:
                 updates_by_rule.setdefault(rule, []).append((arrays, scalars))
             for rule, rule_updates in updates_by_rule.items():
                 self.executor.run(rule, rule_updates)
-        return loss
 
     def _flat_group(self, number, group):
         """Group ``number`` packed into flat buffers, if the executor takes them (else None)."""

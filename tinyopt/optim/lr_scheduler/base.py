@@ -132,8 +132,10 @@ class LRScheduler:
         self._advance(0)
 
     def _warn_if_optimizer_not_stepped(self):
-        stepped = any(bool(entry) for entry in self.optimizer.state.values()) \
-            if hasattr(self.optimizer, "state") else True
+        # steps_taken counts calls even for optimizers without state (plain SGD); a state
+        # loaded from a checkpoint also shows that the optimizer has stepped before.
+        stepped = getattr(self.optimizer, "steps_taken", 1) > 0 or any(
+            bool(entry) for entry in getattr(self.optimizer, "state", {}).values())
         if not stepped and not skipped_steps(self.optimizer):
             warnings.warn("scheduler.step() was called before optimizer.step(): call "
                           "optimizer.step() first, or the first value of the schedule is "
