@@ -1,7 +1,7 @@
 """Property-based gradient checks of the elementwise ops: random shapes, float64.
 
 Binary arithmetic with broadcasting, Python scalars and arrays, powers, the
-unary functions (exp, log, tanh, gelu, softplus, ...), clip, where, and the
+unary functions (exp, log, tanh, sin, cos, gelu, softplus, ...), clip, where, and the
 dtype of gradients through casts.
 
 Hypothesis draws the shapes (including operands of different rank and size-1
@@ -89,6 +89,8 @@ UNARY = {
     "log": (lambda t: t.log(), "positive"),
     "sqrt": (lambda t: t.sqrt(), "positive"),
     "tanh": (lambda t: t.tanh(), "any"),
+    "sin": (lambda t: t.sin(), "any"),
+    "cos": (lambda t: t.cos(), "any"),
     "sigmoid": (lambda t: t.sigmoid(), "any"),
     "relu": (lambda t: t.relu(), "nonzero"),
     "erf": (ew.erf, "any"),

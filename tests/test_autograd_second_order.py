@@ -121,6 +121,18 @@ def test_third_derivative():
     np.testing.assert_allclose([g.data, h.data, t.data], [[4 * 0.7 ** 3], [12 * 0.49], [24 * 0.7]])
 
 
+def test_derivatives_of_sin_and_cos_cycle():
+    """sin' = cos, cos' = -sin: four create_graph rounds bring each back to itself."""
+    values = np.linspace(-3, 3, 7)
+    for function, cycle in (("sin", (np.cos, lambda v: -np.sin(v), lambda v: -np.cos(v), np.sin)),
+                            ("cos", (lambda v: -np.sin(v), lambda v: -np.cos(v), np.sin, np.cos))):
+        x = leaf(values)
+        y = getattr(x, function)()
+        for expected in cycle:
+            y, = grad(y.sum(), x, create_graph=True)
+            np.testing.assert_allclose(y.data, expected(values), rtol=1e-12, atol=1e-12)
+
+
 def test_create_graph_keeps_first_gradients_in_the_graph_and_backward_accumulates():
     x = leaf([1.0, 2.0])
     g, = grad((x ** 3).sum(), x, create_graph=True)
@@ -145,6 +157,8 @@ UNARY_SECOND = {
     "log": (lambda t: t.log(), lambda x: -1 / x ** 2, "positive"),
     "sqrt": (lambda t: t.sqrt(), lambda x: -0.25 * x ** -1.5, "positive"),
     "tanh": (lambda t: t.tanh(), lambda x: -2 * np.tanh(x) * (1 - np.tanh(x) ** 2), "any"),
+    "sin": (lambda t: t.sin(), lambda x: -np.sin(x), "any"),
+    "cos": (lambda t: t.cos(), lambda x: -np.cos(x), "any"),
     "sigmoid": (lambda t: t.sigmoid(), lambda x: _sig(x) * (1 - _sig(x)) * (1 - 2 * _sig(x)),
                 "any"),
     "relu": (lambda t: t.relu(), lambda x: 0 * x, "nonzero"),
@@ -227,6 +241,7 @@ SECOND_ORDER_OPS = {
     "unfold": (lambda x: unfold(x * x, (2, 2), (1, 1)), [(1, 1, 3, 3)]),
     "gelu_softplus": (lambda a: ew.softplus(ew.gelu(a), beta=1.5), [(4,)]),
     "sigmoid_erf": (lambda a: ew.erf(a.sigmoid()), [(4,)]),
+    "sin_cos": (lambda a, b: (a * b).sin() * b.cos(), [(2, 3), (3,)]),
 }
 
 

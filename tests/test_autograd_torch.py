@@ -78,6 +78,8 @@ CASES = {
     "log": ([((6,), "positive")], lambda a: a.log(), torch.log),
     "sqrt": ([((6,), "positive")], lambda a: a.sqrt(), torch.sqrt),
     "tanh": ([((6,), "")], lambda a: a.tanh(), torch.tanh),
+    "sin": ([((6,), "wide")], lambda a: a.sin(), torch.sin),
+    "cos": ([((6,), "wide")], lambda a: a.cos(), torch.cos),
     "sigmoid": ([((8,), "wide")], lambda a: a.sigmoid(), torch.sigmoid),
     "relu": ([((6,), "nonzero")], lambda a: a.relu(), torch.relu),
     "erf": ([((6,), "")], ew.erf, torch.special.erf),

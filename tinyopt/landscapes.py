@@ -45,18 +45,7 @@ import numpy
 
 from . import backend
 from .autograd import Tensor, no_grad
-from .autograd.tensor import make_result
 from .nn import Parameter
-
-
-def sin(a):
-    """sin(a) as a differentiable tensor op (its gradient, cos, is one too)."""
-    return make_result(backend.xp.sin(a.data), (a,), lambda g: (g * cos(a),), "sin")
-
-
-def cos(a):
-    """cos(a) as a differentiable tensor op (its gradient is -sin)."""
-    return make_result(backend.xp.cos(a.data), (a,), lambda g: (-g * sin(a),), "cos")
 
 
 @dataclass(frozen=True)
@@ -184,12 +173,12 @@ def _monkey_saddle(x, y):
 
 def _rastrigin(x, y):
     two_pi = 2 * math.pi
-    return 20 + x * x - 10 * cos(two_pi * x) + y * y - 10 * cos(two_pi * y)
+    return 20 + x * x - 10 * (two_pi * x).cos() + y * y - 10 * (two_pi * y).cos()
 
 
 def _bowl(x, y):
     r2 = x * x + y * y
-    return sin(r2) / (r2 + 1) + 0.1 * r2
+    return r2.sin() / (r2 + 1) + 0.1 * r2
 
 
 _SQRT3 = math.sqrt(3)
@@ -256,4 +245,4 @@ def get(name):
             from None
 
 
-__all__ = ["Landscape", "LANDSCAPES", "get", "names", "trajectory", "sin", "cos"]
+__all__ = ["Landscape", "LANDSCAPES", "get", "names", "trajectory"]

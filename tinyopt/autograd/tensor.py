@@ -167,6 +167,8 @@ class Tensor:
     def log(self): return _ew.log(self)
     def sqrt(self): return _ew.sqrt(self)
     def tanh(self): return _ew.tanh(self)
+    def sin(self): return _ew.sin(self)
+    def cos(self): return _ew.cos(self)
     def sigmoid(self): return _ew.sigmoid(self)
     def relu(self): return _ew.relu(self)
 

@@ -6,6 +6,7 @@ so it can be differentiated again. For ``y = f(x)``:
     add/sub: dy/da = 1, dy/db = +-1      mul: b, a       div: 1/b, -y/b
     pow:     b a^(b-1), y log a          exp: y          log: 1/x
     sqrt:    1/(2y)    tanh: 1 - y^2     sigmoid: y(1 - y)
+    sin:     cos x     cos: -sin x
     relu:    [x > 0]   abs: sign(x)      erf: 2/sqrt(pi) exp(-x^2)
 """
 import math
@@ -101,6 +102,16 @@ def sqrt(a):
 def tanh(a):
     """Hyperbolic tangent."""
     return _unary("tanh", a, backend.xp.tanh(a.data), lambda g, x, y: g * (1 - y * y))
+
+
+def sin(a):
+    """Sine; the gradient is ``cos(a)``, itself an op, so it differentiates again."""
+    return _unary("sin", a, backend.xp.sin(a.data), lambda g, x, y: g * cos(x))
+
+
+def cos(a):
+    """Cosine; the gradient is ``-sin(a)``, itself an op, so it differentiates again."""
+    return _unary("cos", a, backend.xp.cos(a.data), lambda g, x, y: -g * sin(x))
 
 
 def sigmoid(a):
