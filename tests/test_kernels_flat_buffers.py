@@ -158,3 +158,93 @@ def test_groups_of_mixed_dtypes_or_one_parameter_are_not_packed():
     assert not FlatGroup.can_pack(mixed)
     assert not FlatGroup.can_pack(mixed[:1])
     assert FlatGroup.can_pack(make_params())
+
+
+# ---- cached per-step bookkeeping: each event between steps must be seen, as the numpy executor sees it
+
+def _grad_to_none(params, optimizer):
+    params[2].grad = None
+
+
+def _data_rebound(params, optimizer):
+    params[1].data = params[1].data * 0.5
+
+
+def _lr_changed(params, optimizer):
+    optimizer.param_groups[0]["lr"] = 0.05
+
+
+def _group_added(params, optimizer):
+    extra = [Parameter(np.linspace(-1.0, 1.0, 4)), Parameter(np.ones((2, 2)))]
+    params.extend(extra)
+    optimizer.add_param_group({"params": extra, "lr": 0.2})
+
+
+def _state_loaded(params, optimizer):
+    saved = optimizer.state_dict()
+    saved["state"][0]["step"] = 1  # parameter 0 now counts other steps than the rest
+    optimizer.load_state_dict(saved)
+
+
+def _state_entry_assigned(params, optimizer):
+    optimizer.state[params[3]]["exp_avg"] = np.full(params[3].shape, 0.25)
+
+
+def _counter_assigned(params, optimizer):
+    optimizer.state[params[4]]["step"] = 10
+
+
+def many_params():
+    rng = np.random.default_rng(1)
+    return [Parameter(rng.standard_normal(shape)) for shape in [(3, 4), (5,), (), (2, 3), (0,), (7,)]]
+
+
+@pytest.mark.parametrize("event", [_grad_to_none, _data_rebound, _lr_changed, _group_added,
+                                   _state_loaded, _state_entry_assigned, _counter_assigned])
+def test_cached_steps_see_every_change_between_steps(event):
+    runs = {}
+    for executor in ("numpy", "numba"):
+        params = many_params()
+        optimizer = optim.AdamW(params, lr=0.1, weight_decay=0.1)
+        optimizer.executor = executor
+        for step in range(6):
+            if step == 3:
+                event(params, optimizer)
+            set_grads(params, step)
+            if event is _grad_to_none and step in (3, 4):
+                params[2].grad = None  # no gradient for two steps, then back
+            optimizer.step()
+        runs[executor] = (params, optimizer.state_dict())
+    (numpy_params, numpy_saved), (numba_params, numba_saved) = runs["numpy"], runs["numba"]
+    for mine, theirs in zip(numba_params, numpy_params):
+        np.testing.assert_allclose(mine.data, theirs.data, rtol=1e-13, atol=1e-15)
+    assert numba_saved["state"].keys() == numpy_saved["state"].keys()
+    for index, entry in numpy_saved["state"].items():
+        assert numba_saved["state"][index]["step"] == entry["step"]
+        np.testing.assert_allclose(numba_saved["state"][index]["exp_avg"], entry["exp_avg"],
+                                   rtol=1e-13, atol=1e-15)
+
+
+def test_segments_are_cached_while_the_parameters_with_a_gradient_stay_the_same():
+    params, optimizer = stepped(steps=2)
+    flat = flat_group(optimizer)
+    (cached,) = flat._segment_cache.values()
+    set_grads(params, 7)
+    optimizer.step()
+    assert next(iter(flat._segment_cache.values())) is cached  # reused, not rebuilt
+    params[1].grad = None
+    optimizer.step()
+    assert flat.with_grad == (0, 2)
+    assert next(iter(flat._segment_cache.values()))[0] == (0, 2)  # rebuilt for the new set
+
+
+def test_steps_without_a_gradient_leave_that_parameters_state_alone():
+    params, optimizer = stepped(steps=2)
+    before = optimizer.state[params[1]]["exp_avg"].copy()
+    value = params[1].data.copy()
+    set_grads(params, 3)
+    params[1].grad = None
+    optimizer.step()
+    assert optimizer.state[params[1]]["step"] == 2 and optimizer.state[params[0]]["step"] == 3
+    np.testing.assert_array_equal(optimizer.state[params[1]]["exp_avg"], before)
+    np.testing.assert_array_equal(params[1].data, value)

@@ -32,7 +32,7 @@ from .. import backend
 from ..autograd import Tensor, enable_grad
 from ..kernels import default_executor_name, get_executor
 from . import state_memory
-from .flat_buffers import NOT_IN_STATE, FlatGroup
+from .flat_buffers import NOT_IN_STATE, FlatGroup, Update
 
 _SET_MESSAGE = ("params must be an ordered collection (list, tuple, generator), not a set: "
                 "their order decides the indices in state_dict()")
@@ -177,18 +177,22 @@ class Optimizer:
         """
         for number, group in enumerate(self.param_groups):
             flat = self._flat_group(number, group)
-            indices = [i for i, p in enumerate(group["params"]) if p.grad is not None]
+            if flat is not None:
+                indices = flat.with_grad
+            else:
+                indices = [i for i, p in enumerate(group["params"]) if p.grad is not None]
             if not indices:
                 continue
-            params = [group["params"][i] for i in indices]
-            updates = self._prepare_updates(params, group)
+            updates = self._prepare_updates(group, indices)
             if flat is not None:
-                flat.run(self.executor, indices, updates)
+                flat.run(self.executor, updates)
                 continue
             updates_by_rule = {}
-            for param, (_, rule, _, state_arrays, scalars) in zip(params, updates):
-                arrays = [param.data, param.grad, *state_arrays]
-                updates_by_rule.setdefault(rule, []).append((arrays, scalars))
+            for update in updates:
+                for number_in_update, index in enumerate(update.indices):
+                    param = group["params"][index]
+                    arrays = [param.data, param.grad, *update.state_arrays(number_in_update)]
+                    updates_by_rule.setdefault(update.rule, []).append((arrays, update.scalars))
             for rule, rule_updates in updates_by_rule.items():
                 self.executor.run(rule, rule_updates)
 
@@ -205,17 +209,23 @@ class Optimizer:
         self._flat_groups.pop(number, None)
         return None
 
-    def _prepare_updates(self, params, group):
-        """``(state, rule, state_keys, state_arrays, scalars)`` for each of ``params``.
+    def _prepare_updates(self, group, indices):
+        """The ``flat_buffers.Update`` list for the parameters at ``indices`` of ``group``.
 
-        Initialises missing state. When the state numbers of all parameters
-        agree (see ``_counters_decide_updates``), ``_prepare_update`` runs
-        once and its new numbers are copied to the other states.
+        Initialises missing state. When the state numbers of all these
+        parameters agree (see ``_counters_decide_updates``),
+        ``_prepare_update`` runs once, its new numbers are copied to the
+        other states, and one ``Update`` covers them all; otherwise each
+        parameter gets its own.
         """
-        states = [self.state[p] for p in params]
-        for param, state in zip(params, states):
-            if not state:
-                state.update(self._init_state(param, group))
+        params = group["params"]
+        if len(indices) < len(params):
+            params = [params[i] for i in indices]
+        states = list(map(self.state.__getitem__, params))
+        if not all(states):
+            for param, state in zip(params, states):
+                if not state:
+                    state.update(self._init_state(param, group))
         counter_keys = [k for k, v in states[0].items() if not _is_array(v)]
         if self._counters_decide_updates and len(params) > 1 and _states_agree(states):
             rule, arrays, scalars = self._prepare_update(params[0], group, states[0])
@@ -223,16 +233,16 @@ class Optimizer:
             keys = _state_keys(states[0], arrays)
             born = any(_is_array(v) for v in counters.values())  # e.g. SGD's first buffer
             if not born and NOT_IN_STATE not in keys:
-                for state in states[1:]:
-                    state.update(counters)
-                return [(state, rule, keys, [None if k is None else state[k] for k in keys],
-                         scalars) for state in states]
+                for key, value in counters.items():
+                    for state in states:
+                        state[key] = value
+                return [Update(indices, states, rule, keys, scalars)]
             prepared = [(rule, arrays, scalars)]
             prepared += [self._prepare_update(p, group, s) for p, s in zip(params[1:], states[1:])]
         else:
             prepared = [self._prepare_update(p, group, s) for p, s in zip(params, states)]
-        return [(state, rule, _state_keys(state, arrays), arrays, scalars)
-                for state, (rule, arrays, scalars) in zip(states, prepared)]
+        return [Update((index,), [state], rule, _state_keys(state, arrays), scalars, arrays)
+                for index, state, (rule, arrays, scalars) in zip(indices, states, prepared)]
 
     # ------------------------------------------------------------ state dict
     def state_bytes(self):
@@ -323,22 +333,29 @@ class Optimizer:
         return "\n".join(lines + [")"])
 
 
-_MISSING = object()
-
-
 def _is_array(value):
     return hasattr(value, "shape") and not isinstance(value, numbers.Number)
 
 
 def _states_agree(states):
-    """True when all ``states`` hold equal numbers, and arrays under the same keys."""
-    for key, first in states[0].items():
-        values = [state.get(key, _MISSING) for state in states]
-        if {type(value) for value in values} != {type(first)}:
+    """True when all ``states`` hold equal numbers, and arrays under the same keys.
+
+    One comprehension per key, and ``list.count`` (a loop in C): checking a
+    thousand states costs tens of microseconds per key.
+    """
+    first = states[0]
+    if set(map(len, states)) != {len(first)}:
+        return False
+    for key, value in first.items():
+        try:
+            values = [state[key] for state in states]
+        except KeyError:
             return False
-        if not _is_array(first) and values.count(first) != len(values):
+        if {type(v) for v in values} != {type(value)}:
             return False
-    return {len(state) for state in states} == {len(states[0])}
+        if not _is_array(value) and values.count(value) != len(values):
+            return False
+    return True
 
 
 def _state_keys(state, arrays):
