@@ -1,9 +1,9 @@
-"""LAMB, LARS, Adafactor, Lion, 8-bit: state dicts, state memory, executors.
+"""LAMB, LARS, Adafactor, Lion, 8-bit: state dicts and state memory.
 
 Checkpoints resume bit-identically (8-bit codes included), bad state dicts
-are refused without changing anything, ``state_bytes`` reports the zoo's
-state memory exactly, and the numba executor gives the numpy reference's
-numbers for the parts that run through ``optimizer.executor``.
+are refused without changing anything, and ``state_bytes`` reports the
+zoo's state memory exactly. (numba vs numpy for these optimizers is in
+``test_kernels_numba.py``.)
 """
 import pickle
 
@@ -188,40 +188,3 @@ def test_adafactor_state_for_a_1024_square_weight_is_two_vectors():
     optimizer.step()
     assert optimizer.state_bytes() == 2 * 1024 * 4 == state_bytes(optimizer)
 
-
-# ---------------------------------------------------------------- executors
-EXECUTOR_CASES = [(optim.Lion, dict(weight_decay=0.1)), (optim.LARS, dict(weight_decay=0.1)),
-                  (optim.LAMB, dict(weight_decay=0.1)), (optim.Adafactor, dict(beta1=0.9)),
-                  (optim.Adam8bit, dict(min_8bit_size=4, block_size=4)),
-                  (optim.Lion8bit, dict(min_8bit_size=0, block_size=4))]
-
-
-@pytest.mark.parametrize("optimizer_class, options", EXECUTOR_CASES,
-                         ids=lambda value: getattr(value, "__name__", None) or str(value))
-def test_numba_executor_matches_the_numpy_reference(optimizer_class, options):
-    # The elementwise parts run through optimizer.executor: both must give the same numbers,
-    # with an empty tensor, a non-contiguous one, and a parameter that skips a step.
-    pytest.importorskip("numba")
-    try:
-        numba = get_executor("numba")
-    except ValueError:
-        pytest.skip("no numba executor in tinyopt.kernels")
-    rng = np.random.default_rng(0)
-    wide = rng.standard_normal((4, 6))
-    initial = [rng.standard_normal((3, 4)), rng.standard_normal(7), np.zeros((0, 3)),
-               wide[:, ::2]]
-    grads = [[rng.standard_normal(x.shape) for x in initial] for _ in range(5)]
-    grads[2][1] = None
-    results = []
-    for executor in (get_executor("numpy"), numba):
-        params = [Parameter(x.copy() if i < 3 else wide.copy()[:, ::2])
-                  for i, x in enumerate(initial)]
-        optimizer = optimizer_class(params, **options)
-        optimizer.executor = executor
-        for step_grads in grads:
-            for param, grad in zip(params, step_grads):
-                param.grad = None if grad is None else grad.copy()
-            optimizer.step()
-        results.append([param.data for param in params])
-    for by_numpy, by_numba in zip(*results):
-        np.testing.assert_allclose(by_numba, by_numpy, rtol=1e-13, atol=1e-15)
