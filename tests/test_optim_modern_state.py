@@ -48,7 +48,7 @@ def test_resuming_from_a_checkpoint_is_bit_identical(optimizer_class):
     def make(parameters):
         optimizer = optimizer_class([{"params": parameters[:2]}, {"params": parameters[2:]}],
                                     **options)
-        optimizer.executor = get_executor("numpy")  # numba is held to numpy below
+        optimizer.executor = get_executor("numpy")  # numba is held to numpy in test_kernels_numba
         return optimizer
 
     def run(n_steps, parameters, optimizer, seed):
