@@ -3,4 +3,4 @@ from tinyopt import backend
 
 
 def host(tensor):
-    return backend.to_host(tensor.data)
+    return backend.to_host(tensor.array)

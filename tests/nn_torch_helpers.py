@@ -30,7 +30,7 @@ def float64():
 
 
 def close(got, expected, what=""):
-    got = got.data if isinstance(got, tinyopt.Tensor) else np.asarray(got)
+    got = got.array if isinstance(got, tinyopt.Tensor) else np.asarray(got)
     expected = expected.detach().numpy() if isinstance(expected, torch.Tensor) else expected
     assert got.shape == expected.shape, f"{what}: shape {got.shape} != {expected.shape}"
     np.testing.assert_allclose(got, expected, rtol=RTOL, atol=ATOL, err_msg=what)

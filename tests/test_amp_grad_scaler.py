@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from tinyopt import nn, optim
-from tinyopt.optim import GradScaler, clip_grad_norm_
+from tinyopt.amp import GradScaler
+from tinyopt.nn.utils import clip_grad_norm_
 
 torch = pytest.importorskip("torch")
 BAD_STEPS = {4: np.inf, 5: np.nan, 17: -np.inf}
@@ -42,7 +43,7 @@ def test_scaler_matches_torch_over_a_run_with_overflows():
         scaler.update()
         torch_scaler.update()
         assert scaler.get_scale() == torch_scaler.get_scale()
-        np.testing.assert_allclose(param.data, reference.detach().numpy(), rtol=1e-6)
+        np.testing.assert_allclose(param.array, reference.detach().numpy(), rtol=1e-6)
     assert scaler.state_dict() == torch_scaler.state_dict()
 
 
@@ -69,7 +70,7 @@ def test_state_dict_round_trip_and_disabled_passthrough():
     assert off.scale(value) is value and off.get_scale() == 1.0 and off.state_dict() == {}
     param.grad = np.full(2, np.inf, "float32")
     off.step(optimizer)   # a disabled scaler steps regardless, like torch
-    assert not np.isfinite(param.data).any()
+    assert not np.isfinite(param.array).any()
 
 
 def test_misuse_raises_clear_errors():

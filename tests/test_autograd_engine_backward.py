@@ -35,7 +35,7 @@ def test_long_chain_grad_with_create_graph():
         y = (y * 0.999).tanh() + y * 0.001
     g, = grad(y.sum(), x, create_graph=True)
     h, = grad(g.sum(), x)
-    assert np.all(np.isfinite(h.data))
+    assert np.all(np.isfinite(h.array))
 
 
 def test_gradients_accumulate_across_backward_calls():
@@ -60,7 +60,7 @@ def test_retain_graph_allows_a_second_backward():
     x = leaf([1.0, 2.0])
     loss = (x.exp() * x).sum()
     loss.backward(retain_graph=True)
-    first = x.grad.copy()
+    first = x.grad.array.copy()
     loss.backward()
     np.testing.assert_allclose(x.grad, 2 * first)
     with pytest.raises(RuntimeError, match="second time"):
@@ -106,8 +106,8 @@ def test_diamond_graph_sums_both_paths():
     b = x.exp()
     y = (a * b + a - b * x).sum()  # x reaches y through a, b and directly
     y.backward()
-    ex = np.exp(x.data)
-    np.testing.assert_allclose(x.grad, 3 * ex + 3 * x.data * ex + 3 - ex - x.data * ex)
+    ex = np.exp(x.array)
+    np.testing.assert_allclose(x.grad, 3 * ex + 3 * x.array * ex + 3 - ex - x.array * ex)
     z = leaf([2.0])
     (z * z * z).backward()  # the same tensor used twice in one op and again
     np.testing.assert_allclose(z.grad, [12.0])
@@ -130,8 +130,8 @@ def test_intermediate_tensors_get_no_grad():
 def test_grad_returns_instead_of_accumulating():
     x, w = leaf([1.0, 2.0]), leaf([3.0, 4.0])
     gx, gw = grad((x * w).sum(), [x, w])
-    np.testing.assert_array_equal(gx.data, [3.0, 4.0])
-    np.testing.assert_array_equal(gw.data, [1.0, 2.0])
+    np.testing.assert_array_equal(gx.array, [3.0, 4.0])
+    np.testing.assert_array_equal(gw.array, [1.0, 2.0])
     assert x.grad is None and w.grad is None
 
 
@@ -141,7 +141,7 @@ def test_grad_allow_unused():
         grad((x * 2).sum(), [x, unused])
     gx, gu = grad((x * 2).sum(), [x, unused], allow_unused=True)
     assert gu is None
-    np.testing.assert_array_equal(gx.data, [2.0])
+    np.testing.assert_array_equal(gx.array, [2.0])
 
 
 def test_grad_of_intermediate_and_several_outputs():
@@ -149,9 +149,9 @@ def test_grad_of_intermediate_and_several_outputs():
     h = x * x
     out1, out2 = h.sum(), (h * 3).sum()
     gh, = grad([out1, out2], h, retain_graph=True)
-    np.testing.assert_array_equal(gh.data, [4.0, 4.0])
+    np.testing.assert_array_equal(gh.array, [4.0, 4.0])
     gx, = grad([h, out1], x, grad_outputs=[np.array([1.0, 0.0]), None])
-    np.testing.assert_array_equal(gx.data, [2.0 + 2.0, 4.0])
+    np.testing.assert_array_equal(gx.array, [2.0 + 2.0, 4.0])
     with pytest.raises(ValueError, match="grad_outputs has 1 entries for 2"):
         grad([out1, out2], x, grad_outputs=[None])
 
@@ -200,7 +200,7 @@ def test_no_grad_restores_mode_after_an_exception():
 # ------------------------------------------------------------------- gradcheck
 def _square_with_a_wrong_gradient(x):
     """x^2 whose backward is off by one at element (1, 2): the bug gradcheck must find."""
-    out = make_result(x.data ** 2, (x,), None, "bad_square")
+    out = make_result(x.array ** 2, (x,), None, "bad_square")
     error = np.zeros(x.shape)
     error[1, 2] = 1.0
     if out.requires_grad:
@@ -218,8 +218,8 @@ def test_gradcheck_failure_names_input_index_expected_and_got():
     assert "input 1" in message and "index (1, 2)" in message
     # reconstruct the numbers gradcheck reports: r is its seeded projection
     r = np.random.default_rng(0).standard_normal((2, 3))
-    expected = r[1, 2] * a.data[1, 2] * 2 * b.data[1, 2]
-    got = expected + r[1, 2] * a.data[1, 2]
+    expected = r[1, 2] * a.array[1, 2] * 2 * b.array[1, 2]
+    got = expected + r[1, 2] * a.array[1, 2]
     found = re.search(r"expected\)? (\S+), analytical \(got\) (\S+?);", message)
     assert found, message
     np.testing.assert_allclose(float(found.group(1)), expected, rtol=1e-6)
@@ -237,7 +237,7 @@ def test_gradcheck_rejects_float32_and_no_inputs():
 
 def test_wrongly_shaped_gradient_is_reported_by_the_engine():
     x = leaf([1.0, 2.0])
-    out = make_result(x.data * 2, (x,), None, "bad_shape")
+    out = make_result(x.array * 2, (x,), None, "bad_shape")
     out._backward = lambda g: (g.sum(),)
     with pytest.raises(RuntimeError, match=r"bad_shape.*shape \(\).*shape \(2,\)"):
         out.sum().backward()

@@ -22,11 +22,11 @@ def test_numpy_aliases_agree_with_torch_names():
     for name in ("sum", "mean", "var", "std"):
         a = getattr(x, name)(dim=1, keepdim=True)
         b = getattr(x, name)(axis=1, keepdims=True)
-        np.testing.assert_array_equal(a.data, b.data)
+        np.testing.assert_array_equal(a.array, b.array)
         assert a.shape == (2, 1, 4)
-    np.testing.assert_array_equal(x.sum(axis=(0, 2)).data, x.sum((0, 2)).data)
-    np.testing.assert_array_equal(x.max(axis=-1).values.data, x.max(-1).values.data)
-    np.testing.assert_array_equal(x.argmax(axis=2).data, x.argmax(2).data)
+    np.testing.assert_array_equal(x.sum(axis=(0, 2)).array, x.sum((0, 2)).array)
+    np.testing.assert_array_equal(x.max(axis=-1).values.array, x.max(-1).values.array)
+    np.testing.assert_array_equal(x.argmax(axis=2).array, x.argmax(2).array)
     with pytest.raises(TypeError, match="either dim or its alias axis"):
         x.sum(dim=0, axis=0)
 
@@ -36,8 +36,8 @@ def test_max_with_dim_returns_values_and_indices():
     result = x.max(1)
     assert isinstance(result, MaxMin) and isinstance(result, tuple)
     values, indices = result
-    np.testing.assert_array_equal(values.data, [5.0, 7.0])
-    np.testing.assert_array_equal(result.indices.data, [1, 0])
+    np.testing.assert_array_equal(values.array, [5.0, 7.0])
+    np.testing.assert_array_equal(result.indices.array, [1, 0])
     assert result.indices.dtype == np.int64
     assert x.min(dim=0, keepdim=True).values.shape == (1, 3)
     assert isinstance(x.max(), Tensor) and x.max().item() == 7.0
@@ -145,7 +145,7 @@ def test_activations_and_erf_keep_float32():
 def test_full_reduction_data_is_an_array():
     x = leaf([1.0, 2.0])
     for result in (x.sum(), x.mean(), x.max(), x.var()):
-        assert isinstance(result.data, np.ndarray) and result.shape == ()
+        assert isinstance(result.array, np.ndarray) and result.shape == ()
 
 
 def test_array_operands_on_the_left_defer_to_tensor():
@@ -159,7 +159,7 @@ def test_comparisons_give_boolean_tensors_outside_the_graph():
     x = leaf([1.0, 2.0])
     mask = x > 1.5
     assert mask.dtype == np.bool_ and not mask.requires_grad
-    np.testing.assert_array_equal((x == 1.0).data, [True, False])
+    np.testing.assert_array_equal((x == 1.0).array, [True, False])
     assert len({x, x}) == 1, "tensors hash by identity"
 
 
@@ -180,6 +180,6 @@ def test_item_numpy_detach():
     with pytest.raises(RuntimeError, match="detach"):
         x.numpy()
     d = x.detach()
-    assert not d.requires_grad and d.data is x.data
+    assert not d.requires_grad and d.array is x.array
     with pytest.raises(ValueError, match="one element"):
         leaf([1.0, 2.0]).item()

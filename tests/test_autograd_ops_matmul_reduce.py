@@ -66,13 +66,13 @@ def matmul_shapes(draw):
 def test_matmul(shapes_pair, seed):
     rng = np.random.default_rng(seed)
     a, b = uniform(rng, shapes_pair[0]), uniform(rng, shapes_pair[1])
-    expected = np.matmul(a.data, b.data)
+    expected = np.matmul(a.array, b.array)
     out = a @ b
     assert out.shape == expected.shape
-    np.testing.assert_allclose(out.data, expected, rtol=1e-12)
+    np.testing.assert_allclose(out.array, expected, rtol=1e-12)
     assert gradcheck(lambda x, y: x @ y, [a, b])
     assert gradcheck(lambda x: x.matmul(b.detach()), [a])
-    assert gradcheck(lambda y: a.detach().data @ y, [b])  # ndarray @ Tensor
+    assert gradcheck(lambda y: a.detach().array @ y, [b])  # ndarray @ Tensor
 
 
 @quick
@@ -84,8 +84,8 @@ def test_linear_as_one_op(batch, features_in, features_out, with_bias, seed):
     x = uniform(rng, tuple(batch) + (features_in,))
     w = uniform(rng, (features_out, features_in))
     b = uniform(rng, (features_out,)) if with_bias else None
-    expected = x.data @ w.data.T + (b.data if with_bias else 0.0)
-    np.testing.assert_allclose(linear(x, w, b).data, expected, rtol=1e-12)
+    expected = x.array @ w.array.T + (b.array if with_bias else 0.0)
+    np.testing.assert_allclose(linear(x, w, b).array, expected, rtol=1e-12)
     inputs = [x, w, b] if with_bias else [x, w]
     assert gradcheck(lambda *t: linear(*t), inputs)
     # the backward pass is itself differentiable: check the gradient of a gradient
@@ -106,9 +106,9 @@ def test_sum_mean(data, shape, seed, keepdim, name):
     x = uniform(np.random.default_rng(seed), shape)
     out = getattr(x, name)(dim, keepdim)
     axis = dim if dim is None or isinstance(dim, tuple) else (dim,)
-    expected = getattr(np, name)(x.data, axis=axis, keepdims=keepdim)
+    expected = getattr(np, name)(x.array, axis=axis, keepdims=keepdim)
     assert out.shape == np.shape(expected)
-    np.testing.assert_allclose(out.data, expected, rtol=1e-12)
+    np.testing.assert_allclose(out.array, expected, rtol=1e-12)
     assert gradcheck(lambda t: getattr(t, name)(dim, keepdim), [x])
 
 
@@ -122,8 +122,8 @@ def test_var_and_std(data, shape, seed, keepdim, correction):
     x = uniform(np.random.default_rng(seed), shape)
     out = x.var(dim, keepdim, correction=correction)
     axis = dim if dim is None or isinstance(dim, tuple) else (dim,)
-    expected = np.var(x.data, axis=axis, keepdims=keepdim, ddof=correction)
-    np.testing.assert_allclose(out.data, expected, rtol=1e-10, atol=1e-14)
+    expected = np.var(x.array, axis=axis, keepdims=keepdim, ddof=correction)
+    np.testing.assert_allclose(out.array, expected, rtol=1e-10, atol=1e-14)
     assert gradcheck(lambda t: t.var(dim, keepdim, correction=correction), [x])
     assert gradcheck(lambda t: t.std(dim, keepdim, correction=correction), [x])
 
@@ -136,14 +136,14 @@ def test_max_min(data, shape, seed, keepdim, kind):
     if dim is None:
         out = getattr(x, kind)()
         assert out.shape == ()
-        assert out.item() == getattr(np, kind)(x.data)
+        assert out.item() == getattr(np, kind)(x.array)
         assert gradcheck(lambda t: getattr(t, kind)(), [x])
         return
     values, indices = getattr(x, kind)(dim, keepdim)
-    np.testing.assert_array_equal(values.data, getattr(np, kind)(x.data, axis=dim,
+    np.testing.assert_array_equal(values.array, getattr(np, kind)(x.array, axis=dim,
                                                                   keepdims=keepdim))
     arg = np.argmax if kind == "max" else np.argmin
-    np.testing.assert_array_equal(indices.data, arg(x.data, axis=dim, keepdims=keepdim))
+    np.testing.assert_array_equal(indices.array, arg(x.array, axis=dim, keepdims=keepdim))
     assert gradcheck(lambda t: getattr(t, kind)(dim, keepdim).values, [x])
 
 
@@ -154,16 +154,16 @@ def test_softmax_family(data, shape, seed, offset):
     keepdim = data.draw(st.booleans())
     rng = np.random.default_rng(seed)
     x = leaf(offset + rng.uniform(-3, 3, size=shape) * (abs(offset) if offset != 1.0 else 1))
-    reference = x.data - x.data.max(axis=dim, keepdims=True)
+    reference = x.array - x.array.max(axis=dim, keepdims=True)
     log_z = np.log(np.exp(reference).sum(axis=dim, keepdims=True))
     for out, expected in ((x.softmax(dim), np.exp(reference - log_z)),
                           (x.log_softmax(dim), reference - log_z),
                           (x.logsumexp(dim, keepdim),
-                           (log_z + x.data.max(axis=dim, keepdims=True)).reshape(
-                               np.sum(x.data, axis=dim, keepdims=keepdim).shape))):
-        assert np.all(np.isfinite(out.data)), "overflow for large-magnitude inputs"
+                           (log_z + x.array.max(axis=dim, keepdims=True)).reshape(
+                               np.sum(x.array, axis=dim, keepdims=keepdim).shape))):
+        assert np.all(np.isfinite(out.array)), "overflow for large-magnitude inputs"
         # one ulp at 4e3 is 5e-13: the absolute tolerance follows the inputs' magnitude
-        np.testing.assert_allclose(out.data, expected, rtol=1e-12, atol=1e-12 * abs(offset) ** 2)
+        np.testing.assert_allclose(out.array, expected, rtol=1e-12, atol=1e-12 * abs(offset) ** 2)
     if abs(offset) > 1:
         return  # finite differences of 1e3-scale inputs are the test's noise, not the op's
     assert gradcheck(lambda t: t.softmax(dim), [x])
@@ -177,10 +177,10 @@ def test_logsumexp_over_several_dims_and_large_inputs(data, shape, seed):
     dims = data.draw(st.lists(st.integers(0, len(shape) - 1), min_size=1, unique=True))
     x = uniform(np.random.default_rng(seed), shape)
     assert gradcheck(lambda t: t.logsumexp(tuple(dims)), [x])
-    big = Tensor(x.data * 1e3 + 1e3, requires_grad=True)
+    big = Tensor(x.array * 1e3 + 1e3, requires_grad=True)
     out = big.logsumexp(tuple(dims))
     out.sum().backward()
-    assert np.all(np.isfinite(out.data)) and np.all(np.isfinite(big.grad))
+    assert np.all(np.isfinite(out.array)) and np.all(np.isfinite(big.grad))
     # the gradient of logsumexp is a softmax: each slice sums to one
     np.testing.assert_allclose(big.grad.sum(axis=tuple(dims)), 1.0, rtol=1e-12)
 

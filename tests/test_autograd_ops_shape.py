@@ -28,13 +28,13 @@ def test_reshape_view_flatten(shape, seed, data):
     x = uniform(np.random.default_rng(seed), shape)
     size = x.numel()
     target = data.draw(st.sampled_from([(-1,), (size, 1), tuple(reversed(shape)), (1, -1)]))
-    weights = np.random.default_rng(seed).normal(size=x.data.reshape(target).shape)
+    weights = np.random.default_rng(seed).normal(size=x.array.reshape(target).shape)
     assert gradcheck(lambda t: t.reshape(*target) * weights, [x])
     assert gradcheck(lambda t: t.view(target), [x])
     start = data.draw(st.integers(-len(shape), len(shape) - 1))
     end = data.draw(st.integers(start % len(shape), len(shape) - 1))
     flat = x.flatten(start, end)
-    assert flat.shape == x.data.reshape(shape[:start % len(shape)] + (-1,) + shape[end + 1:]).shape
+    assert flat.shape == x.array.reshape(shape[:start % len(shape)] + (-1,) + shape[end + 1:]).shape
     assert gradcheck(lambda t: t.flatten(start, end), [x])
 
 
@@ -44,11 +44,11 @@ def test_transpose_permute(shape, seed, data):
     x = uniform(np.random.default_rng(seed), shape)
     ndim = len(shape)
     d0, d1 = data.draw(st.integers(-ndim, ndim - 1)), data.draw(st.integers(-ndim, ndim - 1))
-    np.testing.assert_array_equal(x.transpose(d0, d1).data, np.swapaxes(x.data, d0, d1))
+    np.testing.assert_array_equal(x.transpose(d0, d1).array, np.swapaxes(x.array, d0, d1))
     assert gradcheck(lambda t: t.transpose(d0, d1) * 1.5, [x])
     order = data.draw(st.permutations(range(ndim)))
-    np.testing.assert_array_equal(x.permute(*order).data, np.transpose(x.data, order))
-    weights = np.random.default_rng(seed).normal(size=x.data.transpose(order).shape)
+    np.testing.assert_array_equal(x.permute(*order).array, np.transpose(x.array, order))
+    weights = np.random.default_rng(seed).normal(size=x.array.transpose(order).shape)
     assert gradcheck(lambda t: t.permute(order) * weights, [x])
     assert gradcheck(lambda t: t.T, [x])
 
@@ -58,14 +58,14 @@ def test_transpose_permute(shape, seed, data):
 def test_squeeze_unsqueeze(shape, seed, data):
     x = uniform(np.random.default_rng(seed), shape)
     ndim = len(shape)
-    assert x.squeeze().shape == np.squeeze(x.data).shape
+    assert x.squeeze().shape == np.squeeze(x.array).shape
     assert gradcheck(lambda t: t.squeeze(), [x])
     dim = data.draw(st.integers(-ndim, ndim - 1))
-    expected = x.data.squeeze(dim).shape if shape[dim] == 1 else shape
+    expected = x.array.squeeze(dim).shape if shape[dim] == 1 else shape
     assert x.squeeze(dim).shape == expected
     assert gradcheck(lambda t: t.squeeze(dim), [x])
     new = data.draw(st.integers(-ndim - 1, ndim))
-    assert x.unsqueeze(new).shape == np.expand_dims(x.data, new).shape
+    assert x.unsqueeze(new).shape == np.expand_dims(x.array, new).shape
     assert gradcheck(lambda t: t.unsqueeze(new), [x])
 
 
@@ -107,7 +107,7 @@ def basic_index(draw, shape):
 def test_basic_indexing(shape, seed, data):
     x = uniform(np.random.default_rng(seed), shape)
     index = data.draw(basic_index(shape))
-    np.testing.assert_array_equal(x[index].data, x.data[index])
+    np.testing.assert_array_equal(x[index].array, x.array[index])
     assert gradcheck(lambda t: t[index], [x])
     assert gradcheck(lambda t: t[..., -1], [x])
 
@@ -139,9 +139,9 @@ def test_boolean_mask_indexing(shape, seed):
     rng = np.random.default_rng(seed)
     x = uniform(rng, shape)
     mask = rng.random(shape) < 0.5
-    np.testing.assert_array_equal(x[Tensor(mask)].data, x.data[mask])
+    np.testing.assert_array_equal(x[Tensor(mask)].array, x.array[mask])
     assert gradcheck(lambda t: t[Tensor(mask)], [x])
-    assert gradcheck(lambda t: t[x.data > 0] * 2, [x])
+    assert gradcheck(lambda t: t[x.array > 0] * 2, [x])
     row_mask = rng.random(shape[0]) < 0.5
     assert gradcheck(lambda t: t[row_mask], [x])
 
@@ -156,12 +156,12 @@ def test_gather(shape, seed, data):
                         data.draw(st.integers(1, n)) for axis, n in enumerate(shape))
     index = rng.integers(0, shape[dim], size=index_shape)
     out = x.gather(dim, Tensor(index))
-    expected = np.take_along_axis(x.data[tuple(slice(0, n) for n in index_shape[:dim % len(shape)])
+    expected = np.take_along_axis(x.array[tuple(slice(0, n) for n in index_shape[:dim % len(shape)])
                                          + (slice(None),)
                                          + tuple(slice(0, n) for n in
                                                  index_shape[dim % len(shape) + 1:])],
                                   index, axis=dim)
-    np.testing.assert_array_equal(out.data, expected)
+    np.testing.assert_array_equal(out.array, expected)
     assert gradcheck(lambda t: t.gather(dim, index), [x])
 
 
@@ -176,13 +176,13 @@ def test_cat_and_stack(shape, seed, data, count):
         part_shape = list(shape)
         part_shape[dim] = data.draw(st.integers(1, 3))
         parts.append(uniform(rng, tuple(part_shape)))
-    np.testing.assert_array_equal(tinyopt.cat(parts, dim).data,
-                                  np.concatenate([p.data for p in parts], axis=dim))
+    np.testing.assert_array_equal(tinyopt.cat(parts, dim).array,
+                                  np.concatenate([p.array for p in parts], axis=dim))
     assert gradcheck(lambda *ts: tinyopt.cat(ts, dim), parts)
     same = [uniform(rng, shape) for _ in range(count)]
     new_dim = data.draw(st.integers(-ndim - 1, ndim))
-    np.testing.assert_array_equal(tinyopt.stack(same, new_dim).data,
-                                  np.stack([p.data for p in same], axis=new_dim))
+    np.testing.assert_array_equal(tinyopt.stack(same, new_dim).array,
+                                  np.stack([p.array for p in same], axis=new_dim))
     assert gradcheck(lambda *ts: tinyopt.stack(ts, dim=new_dim), same)
 
 
@@ -196,8 +196,8 @@ def test_pad(shape, seed, data):
     widths = [(0, 0)] * len(shape)
     for i in range(len(pads) // 2):
         widths[len(shape) - 1 - i] = (pads[2 * i], pads[2 * i + 1])
-    np.testing.assert_array_equal(sh.pad(x, pads, value).data,
-                                  np.pad(x.data, widths, constant_values=value))
+    np.testing.assert_array_equal(sh.pad(x, pads, value).array,
+                                  np.pad(x.array, widths, constant_values=value))
     assert gradcheck(lambda t: sh.pad(t, pads, value), [x])
 
 
@@ -213,12 +213,12 @@ def test_unfold_and_fold(n, c, h, w, kh, kw, sh_, sw, seed):
     oh, ow = (h - kh) // sh_ + 1, (w - kw) // sw + 1
     assert patches.shape == (n, c, kh, kw, oh, ow)
     i, j, p, q = rng.integers(kh), rng.integers(kw), rng.integers(oh), rng.integers(ow)
-    np.testing.assert_array_equal(patches.data[:, :, i, j, p, q],
-                                  x.data[:, :, p * sh_ + i, q * sw + j])
+    np.testing.assert_array_equal(patches.array[:, :, i, j, p, q],
+                                  x.array[:, :, p * sh_ + i, q * sw + j])
     assert gradcheck(lambda t: unfold(t, (kh, kw), (sh_, sw)), [x])
     y = uniform(rng, (n, c, kh, kw, oh, ow))
     assert gradcheck(lambda t: fold(t, (h, w), (sh_, sw)), [y])
     # fold is unfold's adjoint: <unfold(x), y> == <x, fold(y)>
-    np.testing.assert_allclose((patches.data * y.data).sum(),
-                               (x.data * fold(y.detach(), (h, w), (sh_, sw)).data).sum(),
+    np.testing.assert_allclose((patches.array * y.array).sum(),
+                               (x.array * fold(y.detach(), (h, w), (sh_, sw)).array).sum(),
                                rtol=1e-12)

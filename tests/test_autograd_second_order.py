@@ -29,14 +29,14 @@ def hvp(loss_fn, params, vectors):
     """H v for the loss at ``params``, by differentiating <grad, v>."""
     grads = grad(loss_fn(*params), params, create_graph=True)
     dot = sum((g * v).sum() for g, v in zip(grads, vectors))
-    return [h.data for h in grad(dot, params)]
+    return [h.array for h in grad(dot, params)]
 
 
 def finite_difference_hvp(loss_fn, params, vectors, h=1e-5):
     """(g(w + h v) - g(w - h v)) / 2h with gradients from autograd."""
     def gradients(sign):
-        shifted = [leaf(p.data + sign * h * v) for p, v in zip(params, vectors)]
-        return [g.data for g in grad(loss_fn(*shifted), shifted)]
+        shifted = [leaf(p.array + sign * h * v) for p, v in zip(params, vectors)]
+        return [g.array for g in grad(loss_fn(*shifted), shifted)]
     plus, minus = gradients(1), gradients(-1)
     return [(a - b) / (2 * h) for a, b in zip(plus, minus)]
 
@@ -50,7 +50,7 @@ def test_quadratic_form_hessian_is_exact():
         return 0.5 * (x @ (A @ x)) + (b * x).sum() + 3.0
 
     g, = grad(f(x), x, create_graph=True)
-    np.testing.assert_allclose(g.data, 0.5 * (A + A.T) @ x.data + b, rtol=1e-13)
+    np.testing.assert_allclose(g.array, 0.5 * (A + A.T) @ x.array + b, rtol=1e-13)
     hv, = hvp(f, [x], [v])
     np.testing.assert_allclose(hv, 0.5 * (A + A.T) @ v, rtol=1e-13, atol=1e-14)
     # the full Hessian, row by row, from HVPs with the unit vectors
@@ -61,8 +61,8 @@ def test_quadratic_form_hessian_is_exact():
 def test_hessian_of_a_cubic_is_linear_in_x():
     x, v = leaf([1.0, -2.0, 0.5]), np.array([0.3, 1.0, -1.0])
     hv, = hvp(lambda t: (t ** 3).sum() + (t[0] * t[1] * t[2]), [x], [v])
-    a, b, c = x.data
-    H = np.diag(6 * x.data) + np.array([[0, c, b], [c, 0, a], [b, a, 0]])
+    a, b, c = x.array
+    H = np.diag(6 * x.array) + np.array([[0, c, b], [c, 0, a], [b, a, 0]])
     np.testing.assert_allclose(hv, H @ v, rtol=1e-13)
 
 
@@ -118,7 +118,7 @@ def test_third_derivative():
     g, = grad((x ** 4).sum(), x, create_graph=True)
     h, = grad(g.sum(), x, create_graph=True)
     t, = grad(h.sum(), x)
-    np.testing.assert_allclose([g.data, h.data, t.data], [[4 * 0.7 ** 3], [12 * 0.49], [24 * 0.7]])
+    np.testing.assert_allclose([g.array, h.array, t.array], [[4 * 0.7 ** 3], [12 * 0.49], [24 * 0.7]])
 
 
 def test_derivatives_of_sin_and_cos_cycle():
@@ -130,7 +130,7 @@ def test_derivatives_of_sin_and_cos_cycle():
         y = getattr(x, function)()
         for expected in cycle:
             y, = grad(y.sum(), x, create_graph=True)
-            np.testing.assert_allclose(y.data, expected(values), rtol=1e-12, atol=1e-12)
+            np.testing.assert_allclose(y.array, expected(values), rtol=1e-12, atol=1e-12)
 
 
 def test_create_graph_keeps_first_gradients_in_the_graph_and_backward_accumulates():
@@ -138,7 +138,7 @@ def test_create_graph_keeps_first_gradients_in_the_graph_and_backward_accumulate
     g, = grad((x ** 3).sum(), x, create_graph=True)
     assert g.requires_grad
     (g * g).sum().backward()  # d/dx sum((3x^2)^2) = 36 x^3
-    np.testing.assert_allclose(x.grad, 36 * x.data ** 3)
+    np.testing.assert_allclose(x.grad, 36 * x.array ** 3)
     g_plain, = grad((x ** 3).sum(), x)
     assert not g_plain.requires_grad
 
@@ -196,7 +196,7 @@ def test_double_backward_of_unary_ops(name):
         np.testing.assert_array_equal(second(values), 0)
         return
     h, = grad(g.sum(), x, allow_unused=True)
-    h = np.zeros(7) if h is None else h.data
+    h = np.zeros(7) if h is None else h.array
     np.testing.assert_allclose(h, second(values), rtol=1e-10, atol=1e-12)
 
 

@@ -142,7 +142,7 @@ def _run_both(name, seed=0):
 def test_forward_and_backward_match_torch(name):
     mine, ref, out, expected, rng = _run_both(name)
     assert out.shape == tuple(expected.shape)
-    np.testing.assert_allclose(out.data, expected.detach().numpy(), **TOL)
+    np.testing.assert_allclose(out.array, expected.detach().numpy(), **TOL)
     upstream = rng.normal(size=out.shape)
     out.backward(upstream)
     expected.backward(torch.tensor(upstream))
@@ -172,7 +172,7 @@ def test_double_backward_matches_torch(name):
     second = grad(mixed, mine, allow_unused=True)
     second_ref = torch.autograd.grad(mixed_ref, ref, allow_unused=True)
     for i, (s, r) in enumerate(zip(second, second_ref)):
-        s = np.zeros(mine[i].shape) if s is None else s.data
+        s = np.zeros(mine[i].shape) if s is None else s.array
         r = np.zeros(mine[i].shape) if r is None else r.numpy()
         # atol 1e-9: on 3000-scale logits torch's own double backward of logsumexp is off
         # by 3e-10 from the exact (50-digit) value; tinyopt's is within 1e-13
@@ -186,8 +186,8 @@ def test_max_with_ties_shares_the_gradient_like_torch():
     t.max().backward()
     np.testing.assert_allclose(x.grad, t.grad.numpy(), **TOL)
     mine, theirs = Tensor(values).max(1), torch.tensor(values).max(1)
-    np.testing.assert_array_equal(mine.values.data, theirs.values.numpy())
-    np.testing.assert_array_equal(mine.indices.data, theirs.indices.numpy())
+    np.testing.assert_array_equal(mine.values.array, theirs.values.numpy())
+    np.testing.assert_array_equal(mine.indices.array, theirs.indices.numpy())
 
 
 def test_max_min_indices_match_torch():
@@ -197,8 +197,8 @@ def test_max_min_indices_match_torch():
             for keepdim in (False, True):
                 mine = getattr(Tensor(values), kind)(dim, keepdim)
                 theirs = getattr(torch.tensor(values), kind)(dim, keepdim)
-                np.testing.assert_array_equal(mine.values.data, theirs.values.numpy())
-                np.testing.assert_array_equal(mine.indices.data, theirs.indices.numpy())
+                np.testing.assert_array_equal(mine.values.array, theirs.values.numpy())
+                np.testing.assert_array_equal(mine.indices.array, theirs.indices.numpy())
                 assert mine.indices.shape == tuple(theirs.indices.shape)
 
 
@@ -237,4 +237,4 @@ def test_hessian_vector_product_of_a_small_network_matches_torch():
     hv_ref = torch.autograd.grad((g_ref[0] * torch.tensor(v1)).sum()
                                  + (g_ref[1] * torch.tensor(v2)).sum(), ref)
     for ours, theirs in zip(hv, hv_ref):
-        np.testing.assert_allclose(ours.data, theirs.numpy(), **TOL)
+        np.testing.assert_allclose(ours.array, theirs.numpy(), **TOL)

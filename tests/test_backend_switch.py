@@ -35,14 +35,14 @@ def _train_steps(steps=5):
     model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 1))
     rng = np.random.default_rng(0)
     for p in model.parameters():
-        p.data = backend.to_device(rng.standard_normal(p.shape))
+        p.array = backend.to_device(rng.standard_normal(p.shape))
     x = tinyopt.tensor(backend.to_device(np.linspace(-1, 1, 12).reshape(3, 4)))
     optimizer = optim.AdamW(model.parameters(), lr=1e-2)
     for _ in range(steps):
         optimizer.zero_grad()
         (model(x) ** 2).mean().backward()
         optimizer.step()
-    return [backend.to_host(p.data) for p in model.parameters()]
+    return [backend.to_host(p.array) for p in model.parameters()]
 
 
 def test_cupy_backend_matches_numpy():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from tinyopt import nn
-from tinyopt.optim import clip_grad_norm_, clip_grad_value_, get_total_norm, grad_norm
+from tinyopt.nn.utils import clip_grad_norm_, clip_grad_value_, get_total_norm, grad_norm
 
 torch = pytest.importorskip("torch")
 SHAPES = [(3, 4), (5,), (2, 2, 2), (1,)]

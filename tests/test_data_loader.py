@@ -154,7 +154,7 @@ def test_tensor_dataset_subclass_getitem_is_respected():
     class Doubled(TensorDataset):
         def __getitem__(self, i):
             x, y = super().__getitem__(i)
-            return Tensor(x.data * 2), y
+            return Tensor(x.array * 2), y
 
     x, _ = next(iter(DataLoader(Doubled(*make_dataset(4).tensors), batch_size=4)))
     assert host(x)[1].tolist() == [4.0, 6.0]

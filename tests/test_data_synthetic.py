@@ -164,10 +164,10 @@ def test_make_char_dataset_windows():
     assert X.dtype == np.int64 and X.shape == Y.shape == (len(text) - 16, 16)
     assert np.array_equal(host(X)[:, 1:], host(Y)[:, :-1])
     for i in (0, 123, len(text) - 17):
-        assert vocab.decode(X.data[i]) == text[i:i + 16]
+        assert vocab.decode(X.array[i]) == text[i:i + 16]
         assert vocab.itos[host(Y)[i, -1]] == text[i + 16]
     Xs, _, _ = make_char_dataset(block_size=8, text="abcdefghijklmnopqrst", stride=4)
-    assert Xs.shape == (3, 8) and CharVocab("abcdefghijklmnopqrst").decode(Xs.data[1]) == "efghijkl"
+    assert Xs.shape == (3, 8) and CharVocab("abcdefghijklmnopqrst").decode(Xs.array[1]) == "efghijkl"
     with pytest.raises(ValueError, match="block_size"):
         make_char_dataset(block_size=20, text="abcdefghijklmnopqrst")
 

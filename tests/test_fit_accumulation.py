@@ -14,7 +14,7 @@ def _run(model, make_optimizer, X, y, batch_size, accumulate_steps, epochs=2):
     loader = data.DataLoader(data.TensorDataset(X, y), batch_size=batch_size, shuffle=False)
     history = fit(model, nn.CrossEntropyLoss(), make_optimizer(model), loader, epochs=epochs,
                   progress=False, accumulate_steps=accumulate_steps)
-    return [p.data.copy() for p in model.parameters()], history
+    return [p.array.copy() for p in model.parameters()], history
 
 
 @pytest.mark.parametrize("make_optimizer", [
@@ -26,7 +26,7 @@ def test_k_micro_batches_equal_one_big_batch(make_optimizer, samples):
     with backend.default_dtype_as("float64"):
         tinyopt.manual_seed(0)
         X, y = data.make_moons(n_samples=samples, noise=0.2, seed=0)
-        X = tinyopt.Tensor(X.data.astype("float64"))
+        X = tinyopt.Tensor(X.array.astype("float64"))
         model = nn.Sequential(nn.Linear(2, 16), nn.Tanh(), nn.Linear(16, 2))
         twin = copy.deepcopy(model)
         accumulated, history = _run(model, make_optimizer, X, y, batch_size=8,

@@ -5,7 +5,8 @@ import pytest
 
 import tinyopt
 from tinyopt import data, nn, optim
-from tinyopt.optim import GradScaler, lr_scheduler
+from tinyopt.amp import GradScaler
+from tinyopt.optim import lr_scheduler
 from tinyopt.optim.lr_scheduler import closed_forms as cf
 from tinyopt.train import fit
 
@@ -60,7 +61,7 @@ def test_clipping_and_norms_are_recorded_per_step():
     assert len(steps["grad_norm"]) == len(steps["grad_norm_clipped"]) == 2 * len(loader)
     assert max(steps["grad_norm"]) > 0.05
     assert all(after <= 0.05 * (1 + 1e-5) for after in steps["grad_norm_clipped"])
-    weights = np.sqrt(sum((p.data.astype("float64") ** 2).sum() for p in model.parameters()))
+    weights = np.sqrt(sum((p.array.astype("float64") ** 2).sum() for p in model.parameters()))
     assert steps["weight_norm"][-1] == pytest.approx(weights, rel=1e-5)
 
     model, optimizer, loader = _setup()

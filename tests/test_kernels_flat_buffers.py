@@ -36,28 +36,28 @@ def test_params_grads_and_state_are_views_into_one_buffer_each():
     params, optimizer = stepped()
     flat = flat_group(optimizer)
     for param in params:
-        assert np.shares_memory(param.data, flat.data)
-        assert np.shares_memory(param.grad, flat.grad)
+        assert np.shares_memory(param.array, flat.values)
+        assert np.shares_memory(param.grad.array, flat.grads)
         assert np.shares_memory(optimizer.state[param]["exp_avg"], flat.state["exp_avg"][0])
-        assert param.data.shape == param.shape and param.data.flags.c_contiguous
+        assert param.array.shape == param.shape and param.array.flags.c_contiguous
 
 
 def test_in_place_changes_reach_the_buffer():
     params, optimizer = stepped()
-    params[0].data *= 0.0
+    params[0].array *= 0.0
     params[0].grad[...] = 0.0
     optimizer.zero_grad(set_to_none=False)
-    assert params[1].grad is flat_group(optimizer).grad_views[1]  # zeroed in place
+    assert params[1].grad.array is flat_group(optimizer).grad_views[1]  # zeroed in place
     optimizer.step()
-    np.testing.assert_array_equal(flat_group(optimizer).data[:12], params[0].data.ravel())
+    np.testing.assert_array_equal(flat_group(optimizer).values[:12], params[0].array.ravel())
 
 
 @pytest.mark.parametrize("executor", ["numpy", "numba"])
 def test_rebinding_data_or_grad_loses_nothing(executor):
     params, optimizer = stepped(executor="numba", steps=1)
     optimizer.executor = executor
-    new_value = params[0].data * 2.0
-    params[0].data = new_value  # a new array, same shape: copied into the buffer
+    new_value = params[0].array * 2.0
+    params[0].array = new_value  # a new array, same shape: copied into the buffer
     set_grads(params, 1)  # fresh gradient arrays, as backward after zero_grad() makes
     optimizer.step()
     ref_params = make_params()
@@ -65,42 +65,42 @@ def test_rebinding_data_or_grad_loses_nothing(executor):
     ref_optimizer.executor = "numpy"
     set_grads(ref_params, 0)
     ref_optimizer.step()
-    ref_params[0].data = ref_params[0].data * 2.0
+    ref_params[0].array = ref_params[0].array * 2.0
     set_grads(ref_params, 1)
     ref_optimizer.step()
     for mine, theirs in zip(params, ref_params):
-        np.testing.assert_allclose(mine.data, theirs.data, rtol=1e-13)
+        np.testing.assert_allclose(mine.array, theirs.array, rtol=1e-13)
     if executor == "numba":
-        assert np.shares_memory(params[0].data, flat_group(optimizer).data)
+        assert np.shares_memory(params[0].array, flat_group(optimizer).values)
 
 
 def test_rebinding_data_to_another_shape_repacks_the_group():
     params, optimizer = stepped(optim.SGD, lr=0.1)
     old = flat_group(optimizer)
-    params[1].data = np.ones(8)
+    params[1].array = np.ones(8)
     optimizer.state[params[1]] = {}
     set_grads(params, 5)
     optimizer.step()
     new = flat_group(optimizer)
-    assert new is not old and new.data.size == 12 + 8 + 1
-    np.testing.assert_allclose(params[1].data, 1.0 - 0.1 * params[1].grad)
+    assert new is not old and new.values.size == 12 + 8 + 1
+    np.testing.assert_allclose(params[1].array, 1.0 - 0.1 * params[1].grad)
 
 
 @pytest.mark.parametrize("new_dtype", [np.float64, np.float32], ids=["same dtype", "new dtype"])
 def test_data_rebound_while_its_parameter_has_no_gradient_is_kept(new_dtype):
     params, optimizer = stepped(optim.SGD, lr=0.1)
-    params[1].data = np.full(5, 7.0, dtype=new_dtype)  # no gradient for it this step
+    params[1].array = np.full(5, 7.0, dtype=new_dtype)  # no gradient for it this step
     set_grads(params, 3)
     params[1].grad = None
     optimizer.step()
-    np.testing.assert_array_equal(params[1].data, 7.0)
+    np.testing.assert_array_equal(params[1].array, 7.0)
     set_grads(params, 4)
     expected = 7.0 - 0.1 * params[1].grad
     optimizer.step()
-    assert params[1].data.dtype == new_dtype
-    np.testing.assert_allclose(params[1].data, expected, rtol=1e-6)
+    assert params[1].array.dtype == new_dtype
+    np.testing.assert_allclose(params[1].array, expected, rtol=1e-6)
     if new_dtype is np.float64:
-        assert np.shares_memory(params[1].data, flat_group(optimizer).data)
+        assert np.shares_memory(params[1].array, flat_group(optimizer).values)
     else:
         assert 0 not in optimizer._flat_groups  # mixed dtypes: the group runs unpacked
 
@@ -110,7 +110,7 @@ def test_state_dict_round_trip_is_exact_and_shaped_like_the_parameters():
     saved = optimizer.state_dict()
     for index, param in enumerate(params):
         assert saved["state"][index]["exp_avg"].shape == param.shape
-        assert not np.shares_memory(saved["state"][index]["exp_avg"], flat_group(optimizer).data)
+        assert not np.shares_memory(saved["state"][index]["exp_avg"], flat_group(optimizer).values)
     fresh = optim.Adam(params, amsgrad=True)
     fresh.load_state_dict(saved)
     again = fresh.state_dict()
@@ -125,14 +125,14 @@ def test_resume_from_a_checkpoint_is_bit_identical(optimizer_class):
     straight, _ = stepped(optimizer_class, steps=6, **options)
     params, optimizer = stepped(optimizer_class, steps=3, **options)
     saved = optimizer.state_dict()
-    resumed = [Parameter(p.data.copy()) for p in params]
+    resumed = [Parameter(p.array.copy()) for p in params]
     optimizer = optimizer_class(resumed, **options)
     optimizer.load_state_dict(saved)
     for step in range(3, 6):
         set_grads(resumed, step)
         optimizer.step()
     for mine, theirs in zip(resumed, straight):
-        np.testing.assert_array_equal(mine.data, theirs.data)
+        np.testing.assert_array_equal(mine.array, theirs.array)
 
 
 def test_parameters_with_different_step_counts_get_their_own_scalars():
@@ -150,7 +150,7 @@ def test_parameters_with_different_step_counts_get_their_own_scalars():
         ref_optimizer.step()
     assert optimizer.state[params[1]]["step"] == 2 and optimizer.state[params[0]]["step"] == 4
     for mine, theirs in zip(params, reference):
-        np.testing.assert_allclose(mine.data, theirs.data, rtol=1e-13)
+        np.testing.assert_allclose(mine.array, theirs.array, rtol=1e-13)
 
 
 def test_groups_of_mixed_dtypes_or_one_parameter_are_not_packed():
@@ -167,7 +167,7 @@ def _grad_to_none(params, optimizer):
 
 
 def _data_rebound(params, optimizer):
-    params[1].data = params[1].data * 0.5
+    params[1].array = params[1].array * 0.5
 
 
 def _lr_changed(params, optimizer):
@@ -217,7 +217,7 @@ def test_cached_steps_see_every_change_between_steps(event):
         runs[executor] = (params, optimizer.state_dict())
     (numpy_params, numpy_saved), (numba_params, numba_saved) = runs["numpy"], runs["numba"]
     for mine, theirs in zip(numba_params, numpy_params):
-        np.testing.assert_allclose(mine.data, theirs.data, rtol=1e-13, atol=1e-15)
+        np.testing.assert_allclose(mine.array, theirs.array, rtol=1e-13, atol=1e-15)
     assert numba_saved["state"].keys() == numpy_saved["state"].keys()
     for index, entry in numpy_saved["state"].items():
         assert numba_saved["state"][index]["step"] == entry["step"]
@@ -241,10 +241,10 @@ def test_segments_are_cached_while_the_parameters_with_a_gradient_stay_the_same(
 def test_steps_without_a_gradient_leave_that_parameters_state_alone():
     params, optimizer = stepped(steps=2)
     before = optimizer.state[params[1]]["exp_avg"].copy()
-    value = params[1].data.copy()
+    value = params[1].array.copy()
     set_grads(params, 3)
     params[1].grad = None
     optimizer.step()
     assert optimizer.state[params[1]]["step"] == 2 and optimizer.state[params[0]]["step"] == 3
     np.testing.assert_array_equal(optimizer.state[params[1]]["exp_avg"], before)
-    np.testing.assert_array_equal(params[1].data, value)
+    np.testing.assert_array_equal(params[1].array, value)

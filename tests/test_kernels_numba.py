@@ -95,10 +95,10 @@ def test_numba_matches_numpy(optimizer_class, options, dtype):
     compiled, compiled_optimizer = run(optimizer_class, options, "numba", initial, grads)
     assert isinstance(compiled_optimizer.executor, NumbaExecutor)
     for index, (mine, theirs) in enumerate(zip(compiled, reference)):
-        assert mine.data.dtype == dtype
-        np.testing.assert_allclose(mine.data, theirs.data, **TOLERANCE[dtype],
+        assert mine.array.dtype == dtype
+        np.testing.assert_allclose(mine.array, theirs.array, **TOLERANCE[dtype],
                                    err_msg=f"parameter {index}")
-    assert np.shares_memory(initial[4], compiled[4].data), "a lone parameter keeps its array"
+    assert np.shares_memory(initial[4], compiled[4].array), "a lone parameter keeps its array"
     ours, theirs = compiled_optimizer.state_dict(), reference_optimizer.state_dict()
     for index, entry in theirs["state"].items():
         for key, value in entry.items():
@@ -131,7 +131,7 @@ def test_parallel_loop_matches_numpy_across_blocks_and_segments(optimizer_class,
             optimizer.step()
         results.append(params)
     for index, (theirs, mine) in enumerate(zip(*results)):
-        np.testing.assert_allclose(mine.data, theirs.data, **TOLERANCE[dtype],
+        np.testing.assert_allclose(mine.array, theirs.array, **TOLERANCE[dtype],
                                    err_msg=f"parameter {index}")
     loads = [load for load in numba_executor.kernel_loads if load.dtype == np.dtype(dtype).name]
     assert loads[-1].parallel
@@ -169,7 +169,7 @@ def test_float16_runs_on_the_reference():
         optimizer.executor = executor
         param.grad = np.ones(5, dtype=np.float16)
         optimizer.step()
-        results.append(param.data)
+        results.append(param.array)
     np.testing.assert_array_equal(*results)
 
 

@@ -21,7 +21,7 @@ for p in params:
 optimizer.step()
 print(json.dumps({"imported_before_step": imported_before_step,
                   "loads": [load.from_cache for load in numba_executor.kernel_loads],
-                  "value": float(params[0].data[0])}))
+                  "value": float(params[0].array[0])}))
 """
 
 

@@ -14,9 +14,9 @@ pytest.importorskip("sklearn")
 
 def _digits():
     X_train, y_train, X_test, y_test = data.load_digits(seed=0)
-    mean, std = X_train.data.mean(axis=0), X_train.data.std(axis=0) + 0.1
-    return (tinyopt.Tensor((X_train.data - mean) / std), y_train,
-            tinyopt.Tensor((X_test.data - mean) / std), y_test)
+    mean, std = X_train.array.mean(axis=0), X_train.array.std(axis=0) + 0.1
+    return (tinyopt.Tensor((X_train.array - mean) / std), y_train,
+            tinyopt.Tensor((X_test.array - mean) / std), y_test)
 
 
 def _mlp():
@@ -37,9 +37,9 @@ def test_suggestion_trains_and_the_test_leaves_no_trace(digits):
     optimizer = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     fit(model, nn.CrossEntropyLoss(), optimizer, loader, epochs=1, progress=False)  # some state
     for p in model.parameters():
-        p.grad = np.full_like(p.data, 0.5)
+        p.grad = np.full_like(p.array, 0.5)
     weights, state = model.state_dict(), optimizer.state_dict()
-    grads = [p.grad.copy() for p in model.parameters()]
+    grads = [p.grad.array.copy() for p in model.parameters()]
     rng_state = backend.rng().bit_generator.state
 
     finder = LRFinder(model, optimizer, nn.CrossEntropyLoss())

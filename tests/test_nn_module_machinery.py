@@ -118,9 +118,9 @@ def test_deepcopy_and_pickle_give_independent_equal_models():
         assert clone[0].weight is not model[0].weight
         assert [n for n, _ in clone.named_parameters()] == \
             [n for n, _ in model.named_parameters()]
-        np.testing.assert_array_equal(clone(x).data, model(x).data)
-        clone[0].weight.data += 1
-        assert not np.array_equal(clone(x).data, model(x).data)
+        np.testing.assert_array_equal(clone(x).array, model(x).array)
+        clone[0].weight.array += 1
+        assert not np.array_equal(clone(x).array, model(x).array)
 
 
 def test_assigning_before_init_is_explained():
@@ -157,12 +157,12 @@ def test_dropout_and_batch_norm_follow_the_mode():
     model = nn.Sequential(nn.Linear(4, 4), nn.Dropout(0.5), nn.BatchNorm1d(4))
     x = tinyopt.tensor(np.random.default_rng(0).normal(size=(8, 4)))
     model.eval()
-    first, second = model(x).data, model(x).data
+    first, second = model(x).array, model(x).array
     np.testing.assert_array_equal(first, second)  # deterministic, running stats untouched
-    assert model[2].num_batches_tracked.data == 0
+    assert model[2].num_batches_tracked.array == 0
     model.train()
-    assert not np.array_equal(model(x).data, model(x).data)
-    assert model[2].num_batches_tracked.data == 2
+    assert not np.array_equal(model(x).array, model(x).array)
+    assert model[2].num_batches_tracked.array == 2
 
 
 def test_zero_grad_both_ways():
@@ -190,7 +190,7 @@ def test_gradients_accumulate_across_backward_calls():
     model = mlp()
     x = tinyopt.tensor(np.ones((3, 2)))
     model(x).sum().backward()
-    once = [p.grad.copy() for p in model.parameters()]
+    once = [p.grad.array.copy() for p in model.parameters()]
     model(x).sum().backward()
     for param, g in zip(model.parameters(), once):
         np.testing.assert_allclose(param.grad, 2 * g)
@@ -203,7 +203,7 @@ def test_state_dict_keys_order_and_copies():
     assert list(state) == ["0.weight", "0.bias", "1.weight", "1.bias", "1.running_mean",
                            "1.running_var", "1.num_batches_tracked", "2.weight", "2.bias"]
     state["0.weight"][...] = 7.0  # a copy: the model is unchanged
-    assert not np.any(model[0].weight.data == 7.0)
+    assert not np.any(model[0].weight.array == 7.0)
     tied = Net().state_dict()  # tied weights appear under both names, as in PyTorch
     assert "head.weight" in tied and "embed.weight" in tied and "steps" in tied
 
@@ -220,14 +220,14 @@ def test_state_dict_round_trip():
     indices = tinyopt.tensor(np.array([1, 3, 3]))
     source.eval()
     target.eval()
-    np.testing.assert_array_equal(source(indices).data, target(indices).data)
+    np.testing.assert_array_equal(source(indices).array, target(indices).array)
 
 
 def test_load_state_dict_accepts_tensors():
     model = nn.Linear(2, 1)
     model.load_state_dict({"weight": tinyopt.tensor(np.ones((1, 2))),
                            "bias": tinyopt.tensor(np.zeros(1))})
-    assert np.all(model.weight.data == 1)
+    assert np.all(model.weight.array == 1)
 
 
 @pytest.mark.parametrize("edit, words", [
@@ -256,7 +256,7 @@ def test_non_strict_load_reports_keys_but_still_refuses_bad_shapes():
     state["0.weight"] = state["0.weight"] + 1
     missing, unexpected = model.load_state_dict(state, strict=False)
     assert missing == ["0.bias"] and unexpected == ["extra"]
-    np.testing.assert_array_equal(model[0].weight.data, state["0.weight"])
+    np.testing.assert_array_equal(model[0].weight.array, state["0.weight"])
     state["2.bias"] = np.zeros(5)
     with pytest.raises(ValueError, match="2.bias"):
         model.load_state_dict(state, strict=False)
@@ -280,7 +280,7 @@ def test_register_buffer_is_saved_but_not_trained():
     np.testing.assert_array_equal(model.state_dict()["count"], [1, 1])
     fresh = Counter()
     fresh.load_state_dict(model.state_dict())
-    np.testing.assert_array_equal(fresh.count.data, [1, 1])
+    np.testing.assert_array_equal(fresh.count.array, [1, 1])
 
 
 # ------------------------------------------------------------- containers
@@ -294,7 +294,7 @@ def test_sequential_indexing_and_registration():
     model.append(nn.Sigmoid())
     assert len(model) == 4 and [n for n, _ in model.named_children()][-1] == "3"
     x = tinyopt.tensor(np.ones((5, 2)))
-    assert model(x).shape == (5, 1) and np.all(model(x).data < 1)
+    assert model(x).shape == (5, 1) and np.all(model(x).array < 1)
     with pytest.raises(IndexError):
         model[7]
     with pytest.raises(TypeError, match="position 1"):

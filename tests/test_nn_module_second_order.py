@@ -20,17 +20,17 @@ def hessian_vector_product(loss_fn, params, vector):
     """H v by double back-propagation: grad(<grad(loss), v>)."""
     grads = grad(loss_fn(), params, create_graph=True)
     dot = sum((g * tinyopt.tensor(v)).sum() for g, v in zip(grads, vector))
-    return [h.data for h in grad(dot, params)]
+    return [h.array for h in grad(dot, params)]
 
 
 def finite_difference_hvp(loss_fn, params, vector, eps=1e-5):
     """(grad(w + eps v) - grad(w - eps v)) / (2 eps)."""
     def gradients_at(step):
         for p, v in zip(params, vector):
-            p.data += step * v
-        result = [g.data.copy() for g in grad(loss_fn(), params)]
+            p.array += step * v
+        result = [g.array.copy() for g in grad(loss_fn(), params)]
         for p, v in zip(params, vector):
-            p.data -= step * v
+            p.array -= step * v
         return result
     plus, minus = gradients_at(eps), gradients_at(-eps)
     return [(a - b) / (2 * eps) for a, b in zip(plus, minus)]

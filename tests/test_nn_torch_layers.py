@@ -78,12 +78,12 @@ def test_dropout_training_mask_and_scaling():
     p = 0.3
     x = tinyopt.tensor(np.ones((200, 500)), requires_grad=True)
     y = nn.Dropout(p)(x)
-    kept = y.data != 0
+    kept = y.array != 0
     assert abs(kept.mean() - (1 - p)) < 0.01
-    np.testing.assert_allclose(y.data[kept], 1 / (1 - p))
+    np.testing.assert_allclose(y.array[kept], 1 / (1 - p))
     y.sum().backward()
-    np.testing.assert_allclose(x.grad, y.data)  # the mask and scale, once more
-    assert np.all(nn.Dropout(1.0)(x).data == 0)
+    np.testing.assert_allclose(x.grad, y.array)  # the mask and scale, once more
+    assert np.all(nn.Dropout(1.0)(x).array == 0)
 
 
 # ------------------------------------------------------------ normalisation
@@ -114,15 +114,15 @@ def test_batch_norm_train_then_eval(cls, shape, momentum):
         ref.zero_grad()
         check_parity(tiny, ref, normal(*shape, seed=step) * 2 + 1, seed=step, copy=False)
         for name in ("running_mean", "running_var", "num_batches_tracked"):
-            close(getattr(tiny, name).data, getattr(ref, name), name)
-    assert tiny.num_batches_tracked.data == 3
+            close(getattr(tiny, name).array, getattr(ref, name), name)
+    assert tiny.num_batches_tracked.array == 3
     tiny.eval()
     ref.eval()
     tiny.zero_grad()
     ref.zero_grad()
     check_parity(tiny, ref, normal(*shape, seed=9), copy=False)
-    assert tiny.num_batches_tracked.data == 3  # eval leaves the statistics alone
-    close(tiny.running_mean.data, ref.running_mean, "running_mean after eval")
+    assert tiny.num_batches_tracked.array == 3  # eval leaves the statistics alone
+    close(tiny.running_mean.array, ref.running_mean, "running_mean after eval")
 
 
 def test_batch_norm_without_running_stats_uses_batch_stats_in_eval():
@@ -170,25 +170,25 @@ def test_default_inits_follow_torch():
     linear = nn.Linear(500, 400)
     bound = 1 / math.sqrt(500)
     for param in (linear.weight, linear.bias):
-        assert np.abs(param.data).max() <= bound
-    std_close(linear.weight.data, bound / math.sqrt(3))
-    assert abs(linear.weight.data.mean()) < 0.01 * bound
+        assert np.abs(param.array).max() <= bound
+    std_close(linear.weight.array, bound / math.sqrt(3))
+    assert abs(linear.weight.array.mean()) < 0.01 * bound
 
     conv = nn.Conv2d(16, 32, (3, 5))
     bound = 1 / math.sqrt(16 * 3 * 5)
-    assert np.abs(conv.weight.data).max() <= bound and np.abs(conv.bias.data).max() <= bound
-    std_close(conv.weight.data, bound / math.sqrt(3), 0.03)
+    assert np.abs(conv.weight.array).max() <= bound and np.abs(conv.bias.array).max() <= bound
+    std_close(conv.weight.array, bound / math.sqrt(3), 0.03)
 
-    std_close(nn.Embedding(1000, 100).weight.data, 1.0)
+    std_close(nn.Embedding(1000, 100).weight.array, 1.0)
     rnn = nn.LSTM(30, 50)
     for _, param in rnn.named_parameters():
-        assert np.abs(param.data).max() <= 1 / math.sqrt(50)
-    std_close(rnn.weight_hh_l0.data, 1 / math.sqrt(50) / math.sqrt(3), 0.03)
+        assert np.abs(param.array).max() <= 1 / math.sqrt(50)
+    std_close(rnn.weight_hh_l0.array, 1 / math.sqrt(50) / math.sqrt(3), 0.03)
 
     norm = nn.LayerNorm(7)
-    assert np.all(norm.weight.data == 1) and np.all(norm.bias.data == 0)
+    assert np.all(norm.weight.array == 1) and np.all(norm.bias.array == 0)
     batch_norm = nn.BatchNorm2d(5)
-    assert np.all(batch_norm.running_var.data == 1) and np.all(batch_norm.running_mean.data == 0)
+    assert np.all(batch_norm.running_var.array == 1) and np.all(batch_norm.running_mean.array == 0)
     assert linear.weight.dtype == np.float64
 
 
@@ -205,13 +205,13 @@ def test_default_inits_follow_torch():
 def test_init_functions_variance(fn, kwargs, expected_std):
     weight = nn.Parameter(np.zeros((400, 600)))
     getattr(nn.init, fn)(weight, **kwargs)
-    std_close(weight.data, expected_std)
+    std_close(weight.array, expected_std)
     # same std as torch's own function on a tensor of the same shape
     reference = torch.empty(400, 600, dtype=torch.float64)
     getattr(torch.nn.init, fn)(reference, **kwargs)
-    std_close(weight.data, reference.std().item())
+    std_close(weight.array, reference.std().item())
     if "uniform" in fn:
-        assert np.abs(weight.data).max() <= math.sqrt(3) * expected_std * (1 + 1e-12)
+        assert np.abs(weight.array).max() <= math.sqrt(3) * expected_std * (1 + 1e-12)
 
 
 def test_init_gains_and_fans_match_torch():

@@ -70,7 +70,7 @@ def torch_causal_attention(x, w_qkv, b_qkv, w_out, b_out, heads):
 
 def torch_params(tiny):
     """Leaf torch tensors holding a copy of each tinyopt parameter, by name."""
-    return {name: torch.tensor(p.data.copy(), requires_grad=True)
+    return {name: torch.tensor(p.array.copy(), requires_grad=True)
             for name, p in tiny.named_parameters()}
 
 
@@ -96,8 +96,8 @@ def test_causal_self_attention_sees_no_future():
     x = normal(1, 6, 8)
     changed = x.copy()
     changed[:, 4:] += 1.0  # only the future of positions 0..3 changes
-    before = attention(tinyopt.tensor(x)).data
-    after = attention(tinyopt.tensor(changed)).data
+    before = attention(tinyopt.tensor(x)).array
+    after = attention(tinyopt.tensor(changed)).array
     np.testing.assert_allclose(before[:, :4], after[:, :4], rtol=1e-12)
     assert not np.allclose(before[:, 4:], after[:, 4:])
 
@@ -108,7 +108,7 @@ def test_transformer_block():
     for name in ("ln1.weight", "ln1.bias", "ln2.weight", "ln2.bias"):  # not just ones/zeros
         with torch.no_grad():
             params[name].normal_()
-        getattr(tiny, name.split(".")[0]).__getattr__(name.split(".")[1]).data[...] = \
+        getattr(tiny, name.split(".")[0]).__getattr__(name.split(".")[1]).array[...] = \
             params[name].detach().numpy()
     p = params
     tf = torch.nn.functional

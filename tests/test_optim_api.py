@@ -124,13 +124,13 @@ def test_bad_params_arguments():
 @pytest.mark.parametrize("optimizer_class", ALL)
 def test_parameters_without_gradient_are_skipped(optimizer_class):
     p, q = params((2,), (3,))
-    before = q.data.copy()
+    before = q.array.copy()
     optimizer = optimizer_class([p, q], **RICH_OPTIONS.get(optimizer_class, {}))
     p.grad = np.ones(2)
     optimizer.step()
-    np.testing.assert_array_equal(q.data, before)
+    np.testing.assert_array_equal(q.array, before)
     assert not optimizer.state.get(q)
-    assert not np.array_equal(p.data, params((2,), (3,))[0].data)
+    assert not np.array_equal(p.array, params((2,), (3,))[0].array)
 
 
 def test_step_with_closure_returns_its_loss_and_records_gradients_under_no_grad():
@@ -146,7 +146,7 @@ def test_step_with_closure_returns_its_loss_and_records_gradients_under_no_grad(
     with tinyopt.no_grad():
         loss = optimizer.step(closure)
     assert loss.item() == 9.0
-    np.testing.assert_allclose(x.data, [3.0 - 0.25 * 6.0])
+    np.testing.assert_allclose(x.array, [3.0 - 0.25 * 6.0])
     assert optimizer.step() is None
 
 
@@ -164,11 +164,11 @@ def test_zero_grad_to_none_or_to_zeros_in_place():
 def test_lr_written_into_param_groups_takes_effect():
     (p,) = params((2,))
     optimizer = optim.SGD([p], lr=0.1)
-    before = p.data.copy()
+    before = p.array.copy()
     optimizer.param_groups[0]["lr"] = 0.5
     p.grad = np.ones(2)
     optimizer.step()
-    np.testing.assert_allclose(p.data, before - 0.5)
+    np.testing.assert_allclose(p.array, before - 0.5)
 
 
 # ------------------------------------------------------------------- state_dict
@@ -222,7 +222,7 @@ def test_resuming_from_a_checkpoint_is_bit_identical(optimizer_class):
                                                              "lr": 0.02}], **options)
     run(10, first_half, optimizer, 0)
     checkpoint = pickle.loads(pickle.dumps(
-        ([p.data for p in first_half], optimizer.state_dict())))
+        ([p.array for p in first_half], optimizer.state_dict())))
 
     resumed = [Parameter(data) for data in checkpoint[0]]
     optimizer = optimizer_class([{"params": resumed[:2]}, {"params": resumed[2:]}], **options)
@@ -230,7 +230,7 @@ def test_resuming_from_a_checkpoint_is_bit_identical(optimizer_class):
     assert optimizer.param_groups[1]["lr"] == 0.02
     run(10, resumed, optimizer, 10)
     for a, b in zip(straight, resumed):
-        np.testing.assert_array_equal(a.data, b.data)
+        np.testing.assert_array_equal(a.array, b.array)
 
 
 def trained(optimizer_class, shapes=((2,), (3,)), groups=None, **options):

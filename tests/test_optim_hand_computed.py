@@ -25,7 +25,7 @@ def two_steps(optimizer_class, **options):
     for grad in (G1, G2):
         param.grad = grad.copy()
         optimizer.step()
-        thetas.append(param.data.copy())
+        thetas.append(param.array.copy())
     return thetas
 
 
@@ -170,7 +170,7 @@ def test_radam_warms_up_as_sgd_with_momentum_then_rectifies():
     rho_inf = 2 / 0.1 - 1
     for t in range(1, 40):
         param.grad = G1.copy()
-        before = param.data.copy()
+        before = param.array.copy()
         optimizer.step()
         rho_t = rho_inf - 2 * t * 0.9 ** t / (1 - 0.9 ** t)
         if rho_t > 5:  # constant gradient: m̂ = g, √(v/(1-β₂ᵗ)) = |g|
@@ -178,8 +178,8 @@ def test_radam_warms_up_as_sgd_with_momentum_then_rectifies():
                           / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
             expected = 0.1 * r * np.sign(G1)
             break
-        np.testing.assert_allclose(before - param.data, 0.1 * G1, rtol=1e-12)
-    np.testing.assert_allclose(before - param.data, expected, rtol=1e-6)
+        np.testing.assert_allclose(before - param.array, 0.1 * G1, rtol=1e-12)
+    np.testing.assert_allclose(before - param.array, expected, rtol=1e-6)
 
 
 def test_rprop():

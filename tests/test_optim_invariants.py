@@ -25,7 +25,7 @@ def trajectory(optimizer_class, grads, schedule=None, **options):
             optimizer.param_groups[0]["lr"] = schedule(t)
         param.grad = grad.copy()
         optimizer.step()
-        thetas.append(param.data.copy())
+        thetas.append(param.array.copy())
     return np.array(thetas)
 
 
@@ -103,10 +103,10 @@ def test_nesterov_differs_from_heavy_ball_and_both_from_plain_sgd():
 
 def test_float32_parameters_stay_float32_and_are_updated_in_place():
     param = Parameter(np.ones(SHAPE, dtype=np.float32))
-    data = param.data
+    data = param.array
     optimizer = optim.Adam([param], lr=0.1)
     param.grad = np.ones(SHAPE, dtype=np.float32)
     optimizer.step()
-    assert param.data is data and data.dtype == np.float32
+    assert param.array is data and data.dtype == np.float32
     assert optimizer.state[param]["exp_avg"].dtype == np.float32
     np.testing.assert_allclose(data, 0.9, rtol=1e-6)

@@ -51,9 +51,9 @@ def test_adagrad_effective_step_shrinks():
     for _ in range(50):
         optimizer.zero_grad()
         ill_conditioned_quadratic(x).backward()
-        grad, before = x.grad.copy(), x.data.copy()
+        grad, before = x.grad.array.copy(), x.array.copy()
         optimizer.step()
-        effective_steps.append(np.abs(x.data - before) / np.abs(grad))  # lr / (√G + ε)
+        effective_steps.append(np.abs(x.array - before) / np.abs(grad))  # lr / (√G + ε)
     effective_steps = np.array(effective_steps)
     assert np.all(np.diff(effective_steps, axis=0) < 0)
     np.testing.assert_allclose(effective_steps[-1],
@@ -77,7 +77,7 @@ def test_adam_l2_and_adamw_end_with_different_weight_norms():
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-        return np.linalg.norm(w.data), loss.item()
+        return np.linalg.norm(w.array), loss.item()
 
     undecayed_norm, _ = train(optim.Adam, 0.0)
     l2_norm, l2_loss = train(optim.Adam, 0.1)

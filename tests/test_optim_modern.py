@@ -31,7 +31,7 @@ def steps(optimizer_class, theta0, grads, **options):
     for grad in grads:
         param.grad = np.array(grad, dtype=float)
         optimizer.step()
-        thetas.append(param.data.copy())
+        thetas.append(param.array.copy())
     return thetas
 
 
@@ -146,7 +146,7 @@ def random_run(optimizer_class, shapes=((4, 3), (5,)), n_steps=6, **options):
         for param in params:
             param.grad = rng.standard_normal(param.shape)
         optimizer.step()
-    return [param.data for param in params]
+    return [param.array for param in params]
 
 
 def assert_runs_match(a, b, exact=False):

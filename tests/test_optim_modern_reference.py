@@ -49,7 +49,7 @@ def run_both(ours, theirs, executor, n_steps=40, shapes=SHAPES, scale=1.0, seed=
         our_optimizer.step()
         their_optimizer.step()
     for mine, other in zip(our_params, their_params):
-        np.testing.assert_allclose(mine.data, other.detach().numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(mine.array, other.detach().numpy(), rtol=1e-10, atol=1e-12)
 
 
 # ------------------------------------------------------------- pytorch-optimizer

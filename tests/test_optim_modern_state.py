@@ -61,14 +61,14 @@ def test_resuming_from_a_checkpoint_is_bit_identical(optimizer_class):
     first_half = params(*shapes)
     optimizer = make(first_half)
     run(6, first_half, optimizer, 0)
-    checkpoint = pickle.loads(pickle.dumps(([p.data for p in first_half],
+    checkpoint = pickle.loads(pickle.dumps(([p.array for p in first_half],
                                             optimizer.state_dict())))
     resumed = [Parameter(data) for data in checkpoint[0]]
     optimizer = make(resumed)
     optimizer.load_state_dict(checkpoint[1])
     run(6, resumed, optimizer, 6)
     for a, b in zip(straight, resumed):
-        np.testing.assert_array_equal(a.data, b.data)
+        np.testing.assert_array_equal(a.array, b.array)
     if optimizer_class in (optim.Adam8bit, optim.AdamW8bit, optim.Lion8bit):
         assert optimizer.state[resumed[0]]["exp_avg"].dtype == np.uint8
 

@@ -107,9 +107,9 @@ def test_backbone_head_groups_feed_an_optimizer():
     plain = optim.backbone_head_groups(backbone, model.head, lr=1e-2, backbone_lr=1e-4)
     assert [g["lr"] for g in plain] == [1e-4, 1e-2] and "weight_decay" not in plain[0]
     optimizer = optim.Adam(plain, lr=123.0)
-    before = model.head.weight.data.copy(), model.embedding.weight.data.copy()
+    before = model.head.weight.array.copy(), model.embedding.weight.array.copy()
     for param in model.parameters():
         param.grad = np.ones(param.shape)
     optimizer.step()  # Adam's first step is lr · sign(g)
-    np.testing.assert_allclose(before[0] - model.head.weight.data, 1e-2, rtol=1e-4)
-    np.testing.assert_allclose(before[1] - model.embedding.weight.data, 1e-4, rtol=1e-2)
+    np.testing.assert_allclose(before[0] - model.head.weight.array, 1e-2, rtol=1e-4)
+    np.testing.assert_allclose(before[1] - model.embedding.weight.array, 1e-4, rtol=1e-2)

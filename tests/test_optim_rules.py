@@ -77,7 +77,7 @@ def test_element_by_element_execution_matches_the_numpy_executor(optimizer_class
             for param, grad in zip(params, step_grads):
                 param.grad = grad.copy()
             optimizer.step()
-        results.append([p.data for p in params])
+        results.append([p.array for p in params])
     for by_array, by_element in zip(*results):
         np.testing.assert_allclose(by_element, by_array, rtol=1e-14, atol=1e-300)
 

@@ -100,7 +100,7 @@ def run_tinyopt(name, options, initial, grads, executor="numba"):
         for param, grad in zip(params, step_grads):
             param.grad = None if grad is None else grad.copy()
         optimizer.step()
-    return [p.data for p in params], optimizer.state_dict()["state"]
+    return [p.array for p in params], optimizer.state_dict()["state"]
 
 
 def run_torch(name, options, initial, grads):

@@ -115,7 +115,7 @@ def test_adam8bit_state_for_10_million_parameters_is_under_2_1_bytes_each():
     optimizer.step()
     blocks = math.ceil(10_000_000 / 256)
     assert optimizer.state_bytes() == 2 * 10_000_000 + 2 * 4 * blocks
-    assert optimizer.state_bytes() / weight.data.size < 2.1
+    assert optimizer.state_bytes() / weight.array.size < 2.1
 
 
 def test_8bit_state_bytes_are_codes_plus_block_scales():
@@ -142,7 +142,7 @@ def test_8bit_state_holds_the_float_moments_within_the_block_bound():
         optimizer.executor = get_executor("numpy")
         param.grad = grad.copy()
         optimizer.step()
-    np.testing.assert_array_equal(params[0].data, params[1].data)   # step 1 is exact
+    np.testing.assert_array_equal(params[0].array, params[1].array)   # step 1 is exact
     state, reference = eight_bit.state[params[1]], exact.state[params[0]]
     for name, signed in (("exp_avg", True), ("exp_avg_sq", False)):
         assert state[name].dtype == np.uint8
@@ -164,9 +164,9 @@ def digits_accuracy(make_optimizer):
     from tinyopt.train import evaluate, fit
     tinyopt.manual_seed(0)
     X_train, y_train, X_test, y_test = data.load_digits(seed=0, flatten=True)
-    mean, std = X_train.data.mean(axis=0), X_train.data.std(axis=0) + 0.1
-    X_train, X_test = tinyopt.Tensor((X_train.data - mean) / std), tinyopt.Tensor(
-        (X_test.data - mean) / std)
+    mean, std = X_train.array.mean(axis=0), X_train.array.std(axis=0) + 0.1
+    X_train, X_test = tinyopt.Tensor((X_train.array - mean) / std), tinyopt.Tensor(
+        (X_test.array - mean) / std)
     model = nn.Sequential(nn.Linear(64, 256), nn.ReLU(), nn.Linear(256, 10))
     optimizer = make_optimizer(model.parameters())
     optimizer.executor = get_executor("numpy")  # small tensors: the reference is fastest here
@@ -182,7 +182,7 @@ def test_adamw8bit_trains_the_digits_mlp_as_well_as_adamw():
     exact, _ = digits_accuracy(lambda ps: optim.AdamW(ps, lr=1e-3))
     eight_bit, optimizer = digits_accuracy(lambda ps: optim.AdamW8bit(ps, lr=1e-3))
     first_layer = optimizer.param_groups[0]["params"][0]
-    assert first_layer.data.size == 256 * 64                    # >= 4096: really in 8 bits
+    assert first_layer.array.size == 256 * 64                    # >= 4096: really in 8 bits
     assert optimizer.state[first_layer]["exp_avg"].dtype == np.uint8
     assert exact >= 0.95
     assert abs(eight_bit - exact) <= 0.005                      # within 0.5 percentage points

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tinyopt import nn, optim
-from tinyopt.optim import GradScaler
+from tinyopt.amp import GradScaler
 from tinyopt.optim import lr_scheduler as sched
 from tinyopt.optim.lr_scheduler import closed_forms as cf
 
@@ -21,7 +21,7 @@ def _optimizer(lrs=(0.1, 0.01), kind="sgd"):
 def _optimizer_step(optimizer):
     for group in optimizer.param_groups:
         for p in group["params"]:
-            p.grad = np.zeros_like(p.data)
+            p.grad = np.zeros_like(p.array)
     optimizer.step()
 
 

@@ -6,7 +6,7 @@ import pytest
 import tinyopt
 from tinyopt import backend, nn
 from tinyopt.optim import EMA, AveragedModel, update_bn
-from tinyopt.optim.swa import get_ema_avg_fn, get_ema_multi_avg_fn
+from tinyopt.optim.swa_utils import get_ema_avg_fn, get_ema_multi_avg_fn
 
 torch = pytest.importorskip("torch")
 swa_utils = torch.optim.swa_utils
@@ -19,7 +19,7 @@ def _snapshots(count=12):
 
 def _load(model, arrays):
     for param, array in zip(model.parameters(), arrays):
-        param.data[...] = array
+        param.array[...] = array
 
 
 @pytest.mark.parametrize("kind", ["swa", "ema", "ema-avg_fn"])
@@ -42,10 +42,10 @@ def test_averaged_model_matches_torch(kind):
         averaged.update_parameters(model)
         torch_averaged.update_parameters(reference)
     for mine, theirs in zip(averaged.parameters(), torch_averaged.module.parameters()):
-        np.testing.assert_allclose(mine.data, theirs.detach().numpy(), rtol=1e-13, atol=1e-15)
-    assert int(averaged.n_averaged.data) == 12
+        np.testing.assert_allclose(mine.array, theirs.detach().numpy(), rtol=1e-13, atol=1e-15)
+    assert int(averaged.n_averaged.array) == 12
     x = tinyopt.Tensor(np.ones((1, 2)))
-    np.testing.assert_allclose(averaged(x).data, averaged.module(x).data)
+    np.testing.assert_allclose(averaged(x).array, averaged.module(x).array)
 
 
 def test_swa_is_the_mean_of_the_snapshots():
@@ -56,7 +56,7 @@ def test_swa_is_the_mean_of_the_snapshots():
     for arrays in snapshots:
         _load(model, arrays)
         averaged.update_parameters(model)
-    np.testing.assert_allclose(averaged.module.weight.data,
+    np.testing.assert_allclose(averaged.module.weight.array,
                                np.mean([s[0] for s in snapshots], axis=0), rtol=1e-14)
 
 
@@ -70,10 +70,10 @@ def test_ema_helper_swaps_averages_in_and_back():
         _load(model, arrays)
         ema.update()
         reference.update_parameters(model)
-    trained = model.weight.data.copy()
+    trained = model.weight.array.copy()
     with ema.average_parameters():
-        np.testing.assert_array_equal(model.weight.data, reference.module.weight.data)
-    np.testing.assert_array_equal(model.weight.data, trained)
+        np.testing.assert_array_equal(model.weight.array, reference.module.weight.array)
+    np.testing.assert_array_equal(model.weight.array, trained)
     restored = EMA(model, decay=0.5)
     restored.load_state_dict(ema.state_dict())
     assert restored.decay == 0.9 and restored.num_updates == 12
@@ -89,8 +89,8 @@ def test_update_bn_recomputes_equal_weight_statistics():
     model.eval()
     update_bn(batches, model)
     batch_norm = model[0]
-    np.testing.assert_allclose(batch_norm.running_mean.data, X.mean(axis=0), rtol=1e-5)
-    np.testing.assert_allclose(batch_norm.running_var.data,
+    np.testing.assert_allclose(batch_norm.running_mean.array, X.mean(axis=0), rtol=1e-5)
+    np.testing.assert_allclose(batch_norm.running_var.array,
                                np.mean([X[i:i + 10].var(axis=0, ddof=1) for i in range(0, 40, 10)],
                                        axis=0), rtol=1e-5)
     assert batch_norm.momentum == 0.1 and not model.training

@@ -33,9 +33,9 @@ def test_mlp_on_two_moons_reaches_99_percent():
 def _standardized_digits(flatten=True):
     """The digits split, each pixel standardised with the training set's statistics."""
     X_train, y_train, X_test, y_test = data.load_digits(seed=0, flatten=flatten)
-    mean, std = X_train.data.mean(axis=0), X_train.data.std(axis=0) + 0.1
-    return (tinyopt.Tensor((X_train.data - mean) / std), y_train,
-            tinyopt.Tensor((X_test.data - mean) / std), y_test)
+    mean, std = X_train.array.mean(axis=0), X_train.array.std(axis=0) + 0.1
+    return (tinyopt.Tensor((X_train.array - mean) / std), y_train,
+            tinyopt.Tensor((X_test.array - mean) / std), y_test)
 
 
 def test_mlp_on_digits_reaches_97_percent():

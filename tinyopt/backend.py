@@ -88,6 +88,133 @@ def to_device(array):
     return xp.asarray(array)
 
 
+class device:
+    """Where a tensor's memory lives: ``device("cpu")`` (NumPy) or ``device("cuda[:N]")`` (CuPy).
+
+    Compares equal to its string form, so ``t.device == "cpu"`` works as in PyTorch.
+    """
+
+    def __init__(self, type, index=None):
+        if isinstance(type, device):
+            type, index = type.type, type.index if index is None else index
+        if not isinstance(type, str):
+            raise TypeError(f"device must be a string such as 'cpu' or 'cuda:0', got "
+                            f"{type!r}")
+        name, _, number = type.partition(":")
+        if name not in ("cpu", "cuda") or (number and not number.isdigit()):
+            raise ValueError(f"device must be 'cpu', 'cuda' or 'cuda:N', got {type!r}")
+        if number:
+            if index is not None:
+                raise ValueError(f"device {type!r} already names an index; got index={index}")
+            index = int(number)
+        if index is not None and (name == "cpu" and index != 0 or
+                                  isinstance(index, bool) or not isinstance(index, int) or index < 0):
+            raise ValueError(f"device index must be a non-negative int (0 for cpu), got {index!r}")
+        self.type, self.index = name, index
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __repr__(self):
+        return f"device(type='{self.type}'" + (
+            "" if self.index is None else f", index={self.index}") + ")"
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            other = device(other)
+        return isinstance(other, device) and (self.type, self.index or 0) == (
+            other.type, other.index or 0)
+
+    def __hash__(self):
+        return hash((self.type, self.index or 0))
+
+
+def device_of(array):
+    """The ``device`` holding ``array`` (a CuPy array says which GPU)."""
+    if hasattr(array, "device") and hasattr(array, "get"):  # cupy.ndarray
+        return device("cuda", int(array.device.id))
+    return device("cpu")
+
+
+def cuda_is_available():
+    """True when CuPy imports and sees at least one GPU."""
+    try:
+        import cupy
+        return cupy.cuda.runtime.getDeviceCount() > 0
+    except Exception:  # ImportError, or CUDA's own errors when no driver or device exists
+        return False
+
+
+def require_cuda():
+    """Raise one clear error unless CuPy and a GPU are both present."""
+    try:
+        import cupy
+    except ImportError:
+        raise RuntimeError("device 'cuda' needs CuPy, which is not installed: "
+                           "pip install 'tinyopt[gpu]' (CuPy for CUDA 12), on a machine with an "
+                           "NVIDIA GPU") from None
+    try:
+        count = cupy.cuda.runtime.getDeviceCount()
+    except Exception as error:
+        raise RuntimeError(f"device 'cuda': CuPy is installed but finds no GPU ({error})") from None
+    if count == 0:
+        raise RuntimeError("device 'cuda': CuPy is installed but finds no GPU")
+    return cupy
+
+
+def move_to(array, target):
+    """``array`` on ``target`` (a ``device``): the same array when already there."""
+    if device_of(array) == target:
+        return array
+    if target.type == "cpu":
+        return array.get()
+    cupy = require_cuda()
+    global xp
+    if xp is numpy:  # every op reaches arrays through ``xp``: the GPU needs CuPy's
+        set_backend("cupy")
+    with cupy.cuda.Device(target.index or 0):
+        return cupy.asarray(array)
+
+
+class EmulatedDType:
+    """A dtype NumPy lacks, stored in another one with its rounding applied (bfloat16)."""
+
+    def __init__(self, name, storage):
+        self.name, self.storage = name, numpy.dtype(storage)
+
+    def __repr__(self):
+        return f"tinyopt.{self.name}"
+
+
+bfloat16 = EmulatedDType("bfloat16", "float32")
+"""bfloat16, emulated: float32 arrays rounded to bfloat16's 8 significant bits."""
+
+DTYPES = {"float16": numpy.float16, "float32": numpy.float32, "float64": numpy.float64,
+          "half": numpy.float16, "float": numpy.float32, "double": numpy.float64,
+          "int8": numpy.int8, "uint8": numpy.uint8, "int16": numpy.int16, "int32": numpy.int32,
+          "int64": numpy.int64, "long": numpy.int64, "int": numpy.int32, "bool": numpy.bool_}
+
+
+def as_dtype(value, argument="dtype"):
+    """``value`` (a NumPy dtype or type, a name, or ``bfloat16``) as a dtype, or a clear error."""
+    if isinstance(value, EmulatedDType):
+        return value
+    if isinstance(value, str):
+        if value == "bfloat16":
+            return bfloat16
+        if value not in DTYPES:
+            raise TypeError(f"{argument} {value!r} does not exist; allowed: "
+                            f"{', '.join(sorted(DTYPES))}, bfloat16")
+        return numpy.dtype(DTYPES[value])
+    try:
+        dtype = numpy.dtype(value)
+    except TypeError:
+        raise TypeError(f"{argument} must be a dtype such as tinyopt.float32, got {value!r}") from None
+    if dtype.kind not in "fiub":
+        raise TypeError(f"{argument} {dtype} is not supported (floating, integer or bool only)")
+    return dtype
+
+
 def set_backend(name):
     """Switch the array module: ``"numpy"`` or ``"cupy"`` (needs a GPU and CuPy).
 

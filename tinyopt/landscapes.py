@@ -89,7 +89,7 @@ class Landscape:
         xy = Tensor(numpy.asarray(point, dtype=numpy.float64), requires_grad=True)
         value = self.function(xy[0], xy[1])
         value.backward()
-        return value.item(), backend.to_host(xy.grad)
+        return value.item(), backend.to_host(xy.grad.array)
 
     def grid(self, resolution=200):
         """``(X, Y, Z)`` host arrays of ``f`` over ``window``, ``resolution`` points a side."""
@@ -98,7 +98,7 @@ class Landscape:
                               numpy.linspace(y_min, y_max, resolution))
         with no_grad():
             Z = self.function(Tensor(backend.to_device(X)), Tensor(backend.to_device(Y)))
-        return X, Y, backend.to_host(Z.data)
+        return X, Y, backend.to_host(Z.array)
 
     def min_value(self):
         """The lowest ``f`` over ``minima`` (the floor for log-scaled contours)."""
@@ -128,14 +128,14 @@ def trajectory(landscape, make_optimizer, start, steps, scheduler=None):
     optimizer = make_optimizer([point])
     schedule = None if scheduler is None else scheduler(optimizer)
     path = numpy.empty((steps + 1, 2))
-    path[0] = backend.to_host(point.data)
+    path[0] = backend.to_host(point.array)
     for step in range(steps):
         optimizer.zero_grad()
         landscape(point[0], point[1]).backward()
         optimizer.step()
         if schedule is not None:
             schedule.step()
-        path[step + 1] = backend.to_host(point.data)
+        path[step + 1] = backend.to_host(point.array)
     return path
 
 

@@ -23,8 +23,8 @@ import time
 from collections import defaultdict
 
 from .autograd import no_grad
-from .optim.amp import PRECISIONS, LowPrecisionModel
-from .optim.clip_grad import clip_grad_norm_, clip_grad_value_, grad_norm, weight_norm
+from .amp import PRECISIONS, LowPrecisionModel
+from .nn.utils import clip_grad_norm_, clip_grad_value_, grad_norm, weight_norm
 from .optim.lr_scheduler import ReduceLROnPlateau
 
 
@@ -61,8 +61,8 @@ class History:
 
 def accuracy(logits, target):
     """Fraction of rows of (N, C) ``logits`` whose arg-max equals the integer ``target``."""
-    predicted = logits.data.argmax(axis=-1)
-    return float((predicted == target.data).mean())
+    predicted = logits.array.argmax(axis=-1)
+    return float((predicted == target.array).mean())
 
 
 def evaluate(model, loss_fn, loader):

@@ -22,6 +22,27 @@ def _freed(_grad):
         "to go through it twice.")
 
 
+def _check_saved_versions(node):
+    """Raise PyTorch's error if a tensor ``node``'s gradient reads was overwritten in place."""
+    for tensor, version in node._saved:
+        if tensor._version_box[0] != version:
+            _raise_modified(node, tensor, tensor._version_box[0], version,
+                            f"an input of {node._op}")
+    if node._output_version is not None and node._version_box[0] != node._output_version:
+        _raise_modified(node, node, node._version_box[0], node._output_version,
+                        f"output 0 of {node._op}")
+
+
+def _raise_modified(node, tensor, now, expected, role):
+    shape = ", ".join(map(str, tensor.shape))
+    raise RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an "
+        f"inplace operation: [{tensor.dtype} [{shape}]], which is {role}, is at version "
+        f"{now}; expected version {expected} instead. Hint: an in-place write (add_, "
+        "mul_, ..., an optimizer's step()) changed it after the graph was built; compute "
+        "the loss again, or write a copy (clone()).")
+
+
 def topological_order(roots):
     """Nodes that require grad and lead to ``roots``, each after all its parents."""
     order, visited = [], set()
@@ -43,11 +64,11 @@ def topological_order(roots):
 def _seed_gradient(output, gradient):
     """The gradient that starts the pass: ones for a scalar, else the given one."""
     if gradient is None:
-        if output.data.size != 1:
+        if output.array.size != 1:
             raise RuntimeError(
                 f"grad can be implicitly created only for scalar outputs, got shape "
                 f"{output.shape}: pass a gradient of that shape")
-        return Tensor(backend.xp.ones_like(output.data))
+        return Tensor(backend.xp.ones_like(output.array))
     gradient = gradient if isinstance(gradient, Tensor) else Tensor(gradient)
     if gradient.shape != output.shape:
         raise ValueError(f"gradient has shape {gradient.shape} but the output has shape "
@@ -71,6 +92,7 @@ def _propagate(outputs, seeds, retain_graph, create_graph):
             grad = grads.get(id(node))
             if grad is None or node._backward is None:
                 continue
+            _check_saved_versions(node)
             parents = node._parents
             parent_grads = node._backward(grad)
             if not retain_graph:
@@ -95,10 +117,10 @@ def backward(output, gradient=None, retain_graph=False):
         grad = grads.get(id(node))
         if node._backward is not None or grad is None:
             continue
-        if node.grad is None:
-            node.grad = backend.xp.array(grad.data, dtype=node.dtype)
-        else:
-            node.grad += grad.data  # in place: views of .grad (flat buffers) stay valid
+        if node._grad is None:
+            node._grad = Tensor(backend.xp.array(grad.array, dtype=node.dtype))
+        else:  # in place: views of .grad (flat buffers) and references to it stay valid
+            node._grad.array += grad.array
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,

@@ -59,11 +59,11 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
     def objective():
         with no_grad():
             outs = _as_tuple(fn(*inputs))
-            return float(sum(float((o.data * w).sum()) for o, w in zip(outs, weights)))
+            return float(sum(float((o.array * w).sum()) for o, w in zip(outs, weights)))
 
     for i, got in zip(checked, analytical):
-        data = inputs[i].data
-        got = backend.to_host(got.data) if got is not None else numpy.zeros(data.shape)
+        data = inputs[i].array
+        got = backend.to_host(got.array) if got is not None else numpy.zeros(data.shape)
         expected = numpy.zeros(data.shape)
         for flat in range(data.size):
             position = numpy.unravel_index(flat, data.shape)

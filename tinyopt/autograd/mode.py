@@ -52,3 +52,13 @@ class enable_grad(_GradMode):
     """Operations inside ``with enable_grad():`` record the graph even under ``no_grad``."""
 
     enabled = True
+
+
+def autocast_dtype():
+    """The low-precision dtype matmul-like ops compute in under ``amp.autocast`` (or None)."""
+    return getattr(_state, "autocast", None)
+
+
+def set_autocast_dtype(dtype):
+    """Set (or, with None, clear) the dtype ``autocast_dtype`` returns; see ``tinyopt.amp``."""
+    _state.autocast = dtype

@@ -10,21 +10,39 @@ recorded and an operation costs little more than the array call.
 Names and arguments follow PyTorch (``dim``, ``keepdim``, ``transpose(d0, d1)``);
 NumPy's ``axis`` and ``keepdims`` are accepted as aliases.
 """
+import numbers
+
+import numpy
+
 from .. import backend
+from .conversion import ConversionMethods
+from .inplace import InplaceMethods
 from .mode import is_grad_enabled
 
 
-class Tensor:
-    """An n-dimensional array that can record gradients.
+class Tensor(InplaceMethods, ConversionMethods):
+    """An n-dimensional array that can record gradients (PyTorch's ``torch.Tensor``).
 
     Args:
         data: a backend array (or anything ``backend.asarray`` accepts).
         requires_grad: record operations on this tensor so ``backward``
             fills ``.grad``. Only floating-point tensors can require grad.
 
-    ``.data`` is the backend array; ``.grad`` is a backend array of the same
-    shape once a backward pass has reached this tensor (gradients accumulate
-    across ``backward`` calls until they are reset).
+    Three views of the values, as in PyTorch:
+
+    - ``t.data``: a Tensor sharing ``t``'s memory, cut from the graph, with a
+      version counter of its own (writes through it are not seen by
+      autograd, as in PyTorch). ``p.data = other`` rebinds ``p``'s values.
+    - ``t.grad``: a Tensor (or None) holding the accumulated gradient;
+      gradients accumulate across ``backward`` calls until ``zero_grad``.
+    - ``t.array``: the raw backend array (``numpy.ndarray`` or
+      ``cupy.ndarray``), for NumPy-style code and tinyopt's internals
+      (optimizers, kernels). ``t.numpy()`` gives the same memory on the CPU.
+
+    Every in-place write (``add_``, ``mul_``, ``t[i] = v``, an optimizer's
+    ``step()``) bumps ``t._version``; ``backward`` refuses a saved tensor
+    whose version changed since it was saved (PyTorch's error), so no gradient
+    is ever computed from overwritten values.
     """
 
     __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected op
@@ -32,12 +50,15 @@ class Tensor:
 
     def __init__(self, data, requires_grad=False):
         if isinstance(data, Tensor):
-            data = data.data
-        self.data = backend.asarray(data)
-        self.grad = None
+            data = data.array
+        self.array = backend.asarray(data)
+        self._grad = None
         self._parents = ()
         self._backward = None
         self._op = None
+        self._saved = ()
+        self._output_version = None
+        self._version_box = [0]
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -45,26 +66,75 @@ class Tensor:
     # ----------------------------------------------------------------- basics
     def requires_grad_(self, requires_grad=True):
         """Set ``requires_grad`` in place; only floating-point tensors may need grad."""
-        if requires_grad and not backend.is_float(self.data.dtype):
+        if requires_grad and not backend.is_float(self.array.dtype):
             raise TypeError(
-                f"only floating-point tensors can require gradients, got dtype {self.data.dtype}")
+                f"only floating-point tensors can require gradients, got dtype {self.array.dtype}")
+        if not requires_grad and not self.is_leaf:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables; "
+                               "use .detach() for a tensor cut from the graph")
         self.requires_grad = bool(requires_grad)
         return self
 
     @property
+    def data(self):
+        """A Tensor sharing this tensor's memory, detached, with its own version counter."""
+        out = Tensor.__new__(Tensor)
+        _init_plain(out, self.array)
+        return out
+
+    @data.setter
+    def data(self, value):
+        self.array = value.array if isinstance(value, Tensor) else backend.asarray(value)
+
+    @property
+    def grad(self):
+        """The accumulated gradient: a Tensor of this tensor's shape and dtype, or None.
+
+        Assign a Tensor of the same shape and dtype (as in PyTorch), or — for
+        NumPy-style code — an array, which is converted to this tensor's dtype."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                array = backend.asarray(value)
+                if not numpy.can_cast(array.dtype, self.dtype, casting="same_kind"):
+                    raise RuntimeError(f"assigned grad has data of a different type: "
+                                       f"{array.dtype} for a tensor of dtype {self.dtype}")
+                value = Tensor(array.astype(self.dtype, copy=False))
+            if value.shape != self.shape:
+                raise RuntimeError(f"assigned grad has data of a different size: "
+                                   f"{tuple(value.shape)} for a tensor of shape {tuple(self.shape)}")
+            if value.dtype != self.dtype:
+                raise RuntimeError(f"assigned grad has data of a different type: "
+                                   f"{value.dtype} for a tensor of dtype {self.dtype}")
+        self._grad = value
+
+    @property
+    def _version(self):
+        """How many in-place writes this tensor has seen (PyTorch's ``t._version``)."""
+        return self._version_box[0]
+
+    @property
+    def grad_fn(self):
+        """The name of the op that made this tensor (None for a leaf), as a hint for printing."""
+        return self._op if self._backward is not None else None
+
+    @property
     def shape(self):
         """The shape as a tuple of ints."""
-        return self.data.shape
+        return self.array.shape
 
     @property
     def dtype(self):
         """The dtype of the underlying array."""
-        return self.data.dtype
+        return self.array.dtype
 
     @property
     def ndim(self):
         """Number of dimensions."""
-        return self.data.ndim
+        return self.array.ndim
 
     @property
     def is_leaf(self):
@@ -82,47 +152,69 @@ class Tensor:
 
     def numel(self):
         """Number of elements."""
-        return int(self.data.size)
+        return int(self.array.size)
 
     def dim(self):
         """Number of dimensions (PyTorch's method form of ``ndim``)."""
-        return self.data.ndim
+        return self.array.ndim
+
+    def element_size(self):
+        """Bytes per element."""
+        return self.array.itemsize
 
     def __len__(self):
-        return len(self.data)
+        return len(self.array)
 
     def __bool__(self):
         # without this, Python would call any non-empty tensor true (via __len__), and
         # ``t in [u]`` would be true for every u of the same shape
-        if self.data.size != 1:
-            raise RuntimeError(f"the truth value of a tensor with {self.data.size} elements "
-                               "is ambiguous: compare arrays, e.g. (t.data == u.data).all(), "
-                               "or use `is`")
-        return bool(self.data)
+        if self.array.size != 1:
+            raise RuntimeError(f"the truth value of a tensor with {self.array.size} elements "
+                               "is ambiguous: use (t == u).all(), t.any(), or `is`")
+        return bool(self.array)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __array__(self, dtype=None, copy=None):
+        # NumPy-style code: np.sqrt(p.grad), np.asarray(t); a GPU array comes to the host
+        array = backend.to_host(self.array)
+        return array if dtype is None else array.astype(dtype, copy=False)
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
-        return self.data.reshape(()).item()
+        return self.array.reshape(()).item()
 
     def numpy(self):
-        """The values as a NumPy array (copied to the host on a GPU backend)."""
+        """The values as a NumPy array: the same memory on the CPU (copied from a GPU)."""
         if self.requires_grad:
-            raise RuntimeError("numpy() on a tensor that requires grad: call .detach().numpy()")
-        return backend.to_host(self.data)
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
+                               "Use tensor.detach().numpy() instead.")
+        return backend.to_host(self.array)
 
     def tolist(self):
         """The values as (nested) Python lists."""
-        return backend.to_host(self.data).tolist()
+        return backend.to_host(self.array).tolist()
 
     def detach(self):
-        """A tensor sharing this data, cut from the graph."""
-        return Tensor(self.data)
+        """A tensor sharing this data and version counter, cut from the graph."""
+        out = Tensor.__new__(Tensor)
+        _init_plain(out, self.array)
+        out._version_box = self._version_box
+        return out
+
+    def clone(self):
+        """A copy with its own memory; the gradient flows back to this tensor."""
+        return _ew.clone(self)
 
     def __repr__(self):
         grad = ", requires_grad=True" if self.requires_grad else ""
-        body = str(backend.to_host(self.data)).replace("\n", "\n       ")
+        body = str(backend.to_host(self.array)).replace("\n", "\n       ")
         return f"tensor({body}, dtype={self.dtype}{grad})"
 
     def backward(self, gradient=None, retain_graph=False):
@@ -153,39 +245,64 @@ class Tensor:
     def __rmatmul__(self, other): return _la.matmul(other, self)
 
     # comparisons give boolean tensors outside the graph
-    def __lt__(self, other): return Tensor(self.data < _raw(other))
-    def __le__(self, other): return Tensor(self.data <= _raw(other))
-    def __gt__(self, other): return Tensor(self.data > _raw(other))
-    def __ge__(self, other): return Tensor(self.data >= _raw(other))
-    def __eq__(self, other): return Tensor(self.data == _raw(other))
-    def __ne__(self, other): return Tensor(self.data != _raw(other))
+    def __lt__(self, other): return Tensor(self.array < _raw(other))
+    def __le__(self, other): return Tensor(self.array <= _raw(other))
+    def __gt__(self, other): return Tensor(self.array > _raw(other))
+    def __ge__(self, other): return Tensor(self.array >= _raw(other))
+    def __eq__(self, other): return Tensor(self.array == _raw(other))
+    def __ne__(self, other): return Tensor(self.array != _raw(other))
+    def __invert__(self): return Tensor(~self.array)
+    def __and__(self, other): return Tensor(self.array & _raw(other))
+    def __or__(self, other): return Tensor(self.array | _raw(other))
 
+    def add(self, other, *, alpha=1):
+        """``self + alpha * other`` (PyTorch's ``add``)."""
+        return _ew.add(self, _scaled(other, alpha))
+
+    def sub(self, other, *, alpha=1):
+        """``self - alpha * other``."""
+        return _ew.sub(self, _scaled(other, alpha))
+
+    def mul(self, other): return _ew.mul(self, other)
+    def div(self, other): return _ew.div(self, other)
     def pow(self, exponent): return _ew.pow(self, exponent)
     def matmul(self, other): return _la.matmul(self, other)
+    def dot(self, other): return _la.dot(self, other)
+    def neg(self): return _ew.neg(self)
     def abs(self): return _ew.abs(self)
+    def sign(self): return _ew.sign(self)
+    def square(self): return _ew.mul(self, self)
     def exp(self): return _ew.exp(self)
     def log(self): return _ew.log(self)
     def sqrt(self): return _ew.sqrt(self)
+    def rsqrt(self): return _ew.div(1.0, _ew.sqrt(self))
     def tanh(self): return _ew.tanh(self)
     def sin(self): return _ew.sin(self)
     def cos(self): return _ew.cos(self)
     def sigmoid(self): return _ew.sigmoid(self)
     def relu(self): return _ew.relu(self)
+    def maximum(self, other): return _ew.maximum(self, other)
+    def minimum(self, other): return _ew.minimum(self, other)
+    def lerp(self, end, weight): return _ew.add(self, _ew.mul(weight, _ew.sub(end, self)))
+
+    def isnan(self): return Tensor(backend.xp.isnan(self.array))
+    def isinf(self): return Tensor(backend.xp.isinf(self.array))
+    def isfinite(self): return Tensor(backend.xp.isfinite(self.array))
+    def any(self, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None):
+        """True where any element along ``dim`` (all elements when None) is nonzero."""
+        return Tensor(self.array.any(axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims),
+                                     out=out))
+
+    def all(self, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None):
+        """True where every element along ``dim`` (all elements when None) is nonzero."""
+        return Tensor(self.array.all(axis=_dim(dim, axis), keepdims=_keep(keepdim, keepdims),
+                                     out=out))
 
     def clip(self, min=None, max=None):
         """Clamp values into [min, max]; the gradient is 1 inside, 0 outside."""
         return _ew.clip(self, min, max)
 
     clamp = clip
-
-    def to(self, dtype):
-        """A copy cast to ``dtype``; the gradient is cast back in backward."""
-        return _ew.cast(self, dtype)
-
-    def float(self): return _ew.cast(self, "float32")
-    def double(self): return _ew.cast(self, "float64")
-    def half(self): return _ew.cast(self, "float16")
-    def long(self): return Tensor(self.data.astype("int64"))
 
     # ------------------------------------------------------------- reductions
     def sum(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
@@ -227,6 +344,14 @@ class Tensor:
     def argmin(self, dim=None, keepdim=False, *, axis=None):
         """Indices of the minima along ``dim`` (flattened when None); no gradient."""
         return _rd.argextreme(self, _dim(dim, axis), keepdim, "min")
+
+    def norm(self, p=2, dim=None, keepdim=False):
+        """The ``p``-norm over ``dim`` (all elements when None), as ``torch.Tensor.norm``."""
+        return _rd.vector_norm(self, p, dim, keepdim)
+
+    def prod(self, dim=None, keepdim=False):
+        """Product over ``dim`` (one int, or None for all elements)."""
+        return _rd.prod(self, dim, keepdim)
 
     def logsumexp(self, dim, keepdim=False):
         """log(sum(exp(x))) along ``dim``, computed without overflow."""
@@ -279,6 +404,27 @@ class Tensor:
         return _sh.gather(self, dim, index)
 
 
+def _init_plain(out, array):
+    """Fill the fields of a fresh leaf that needs no grad (faster than ``__init__``)."""
+    out.array = array
+    out._grad = None
+    out._parents = ()
+    out._backward = None
+    out._op = None
+    out._saved = ()
+    out._output_version = None
+    out._version_box = [0]
+    out.requires_grad = False
+
+
+def _scaled(other, alpha):
+    """``alpha * other``, with ``alpha`` a real number (PyTorch's ``alpha=``)."""
+    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Number):
+        raise TypeError(f"alpha must be a number, got {type(alpha).__name__}: "
+                        "a tensor-valued scale goes into the operand (add(other * s))")
+    return other if alpha == 1 else _ew.mul(other, alpha)
+
+
 def tensor(data, dtype=None, requires_grad=False):
     """Create a tensor from Python numbers, lists or arrays.
 
@@ -286,35 +432,44 @@ def tensor(data, dtype=None, requires_grad=False):
     ``backend.set_default_dtype``); arrays keep their dtype unless ``dtype`` is given.
     """
     if isinstance(data, Tensor):
-        data = data.data
+        data = data.array
     if dtype is None and not hasattr(data, "dtype"):
         probe = backend.xp.asarray(data)
         dtype = backend.default_dtype() if backend.is_float(probe.dtype) else probe.dtype
     return Tensor(backend.xp.array(data, dtype=dtype), requires_grad=requires_grad)
 
 
-def make_result(data, parents, backward, op):
+def make_result(data, parents, backward, op, saved=None, saves_output=False):
     """Wrap an op's output array; record ``backward`` when a parent needs grad.
 
     ``backward(grad)`` returns one gradient Tensor (or None) per parent.
+    ``saved`` are the tensors whose values ``backward`` reads (the parents
+    unless given; ``()`` for ops such as add or reshape that read none), and
+    ``saves_output`` says it reads the output (exp, sigmoid, ...): their
+    version counters are noted now and checked when ``backward`` runs.
     """
     out = Tensor.__new__(Tensor)
-    out.data = backend.xp.asarray(data)  # full reductions give NumPy scalars; keep arrays
-    out.grad = None
+    out.array = backend.xp.asarray(data)  # full reductions give NumPy scalars; keep arrays
+    out._grad = None
     out._op = op
+    out._version_box = [0]
     if is_grad_enabled() and any(p.requires_grad for p in parents):
         out.requires_grad = True
         out._parents = parents
         out._backward = backward
+        out._saved = tuple((t, t._version_box[0]) for t in (parents if saved is None else saved))
+        out._output_version = 0 if saves_output else None
     else:
         out.requires_grad = False
         out._parents = ()
         out._backward = None
+        out._saved = ()
+        out._output_version = None
     return out
 
 
 def _raw(value):
-    return value.data if isinstance(value, Tensor) else value
+    return value.array if isinstance(value, Tensor) else value
 
 
 def _dim(dim, axis):

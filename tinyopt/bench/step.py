@@ -112,8 +112,8 @@ def bytes_moved_per_param(optimizer):
     extra passes not counted here: for those the floor is out of reach.
     """
     params = [p for group in optimizer.param_groups for p in group["params"]]
-    elements = sum(p.data.size for p in params)
-    itemsize = params[0].data.dtype.itemsize
+    elements = sum(p.array.size for p in params)
+    itemsize = params[0].array.dtype.itemsize
     return 3 * itemsize + 2 * optimizer.state_bytes() / elements
 
 

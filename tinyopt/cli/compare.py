@@ -84,9 +84,9 @@ def _warm_up(recipe, model):
     """
     from .. import backend
     from ..nn import Parameter
-    copies = [Parameter(param.data.copy()) for param in model.parameters()]
+    copies = [Parameter(param.array.copy()) for param in model.parameters()]
     for copy in copies:
-        copy.grad = backend.xp.zeros_like(copy.data)
+        copy.grad = backend.xp.zeros_like(copy.array)
     recipe.build_optimizer(copies).step()
 
 

@@ -57,7 +57,7 @@ class TensorDataset(Dataset):
 
     def __getitem__(self, index):
         Tensor = tensor_class()
-        return tuple(Tensor(t.data[index]) for t in self.tensors)
+        return tuple(Tensor(t.array[index]) for t in self.tensors)
 
     def __len__(self):
         return self.tensors[0].shape[0]

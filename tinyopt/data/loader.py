@@ -92,7 +92,7 @@ class DataLoader:
         if _is_plain_tensor_dataset(self.dataset):
             Tensor = tensor_class()
             device_indices = backend.to_device(indices)
-            return tuple(Tensor(t.data[device_indices]) for t in self.dataset.tensors)
+            return tuple(Tensor(t.array[device_indices]) for t in self.dataset.tensors)
         return collate([self.dataset[int(i)] for i in indices])
 
 
@@ -119,9 +119,9 @@ def collate(samples):
 
 def _stack(values):
     if all(is_tensor(value) for value in values):
-        return tensor_class()(backend.xp.stack([value.data for value in values]))
+        return tensor_class()(backend.xp.stack([value.array for value in values]))
     return as_tensor(backend.xp.stack([backend.asarray(_raw(value)) for value in values]))
 
 
 def _raw(value):
-    return value.data if is_tensor(value) else value
+    return value.array if is_tensor(value) else value

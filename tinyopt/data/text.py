@@ -63,7 +63,7 @@ class CharVocab:
     def decode(self, indices):
         """The string spelled by a sequence of indices (list, array or Tensor)."""
         if is_tensor(indices):
-            indices = indices.data
+            indices = indices.array
         return "".join(self.itos[int(i)] for i in backend.to_host(backend.asarray(indices)))
 
 

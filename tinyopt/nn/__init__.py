@@ -1,5 +1,5 @@
 """Neural-network building blocks with PyTorch's names: Module, Parameter, layers, losses."""
-from . import functional, init
+from . import functional, init, utils
 from .activation import GELU, Dropout, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
 from .attention import CausalSelfAttention, TransformerBlock
 from .container import ModuleList, Sequential
@@ -11,7 +11,7 @@ from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .parameter import Parameter
 from .recurrent import LSTM, RNN
 
-__all__ = ["functional", "init", "GELU", "Dropout", "LogSoftmax", "ReLU", "Sigmoid", "Softmax",
+__all__ = ["functional", "init", "utils", "GELU", "Dropout", "LogSoftmax", "ReLU", "Sigmoid", "Softmax",
            "Softplus", "Tanh", "CausalSelfAttention", "TransformerBlock", "ModuleList",
            "Sequential", "Conv2d", "Flatten", "MaxPool2d", "Embedding", "Identity", "Linear",
            "BCEWithLogitsLoss", "CrossEntropyLoss", "HuberLoss", "MSELoss", "NLLLoss", "Module",

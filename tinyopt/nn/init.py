@@ -44,7 +44,7 @@ def calculate_fan_in_and_fan_out(tensor):
 
 
 def _fill(tensor, values):
-    tensor.data[...] = backend.asarray(values, dtype=tensor.dtype)
+    tensor.array[...] = backend.asarray(values, dtype=tensor.dtype)
     return tensor
 
 
@@ -60,7 +60,7 @@ def normal_(tensor, mean=0.0, std=1.0):
 
 def constant_(tensor, value):
     """Fill with ``value``."""
-    tensor.data[...] = value
+    tensor.array[...] = value
     return tensor
 
 

@@ -30,7 +30,7 @@ class Module:
             # ``layer.weight = layer.weight - lr * g`` fails loudly instead of
             # silently turning the parameter into a plain, untrained attribute
             if name in registry and value is not None and not isinstance(value, cls):
-                hint = f"; update {name}.data in place instead" if kind == "parameter" else ""
+                hint = f"; update {name}.array in place instead" if kind == "parameter" else ""
                 raise TypeError(f"cannot assign {type(value).__name__} as {kind} {name!r} "
                                 f"({cls.__name__} or None expected){hint}")
         if isinstance(value, (Parameter, Module)):
@@ -156,9 +156,11 @@ class Module:
             yield buffer
 
     def apply(self, fn):
-        """Call ``fn(module)`` on every descendant, then on this module; return self."""
-        for module in reversed(list(self.modules())):
-            fn(module)
+        """Call ``fn`` on every submodule (children first, each subtree in order), then on
+        this module, as PyTorch's ``apply`` does; return self."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
         return self
 
     # ------------------------------------------------------------------ modes
@@ -178,13 +180,43 @@ class Module:
             param.requires_grad_(requires_grad)
         return self
 
+    # ------------------------------------------------------- dtype and device
+    def to(self, *args, **kwargs):
+        """Move and/or cast every parameter and buffer in place (``to(device)``, ``to(dtype)``,
+        ``to(device, dtype)``, ``to(tensor)``); return self.
+
+        The Parameter objects stay the same (an optimizer built on them keeps
+        working), as in PyTorch; a dtype applies to floating-point tensors only.
+        Gradients move with their parameters."""
+        for tensor in list(self.parameters()) + list(self.buffers()):
+            floating = backend.is_float(tensor.dtype)
+            moved = tensor.detach().to(*_keep_dtype_unless(floating, args),
+                                       **({} if floating else _no_dtype(kwargs)))
+            if moved.array is not tensor.array:
+                tensor.array = moved.array
+                if tensor.grad is not None:
+                    tensor.grad = tensor.grad.to(moved.device).to(moved.dtype)
+        return self
+
+    def cpu(self):
+        """Every parameter and buffer in host memory; return self."""
+        return self.to("cpu")
+
+    def cuda(self, device=None):
+        """Every parameter and buffer on a GPU; return self."""
+        return self.to("cuda" if device is None else backend.device("cuda", device))
+
+    def float(self): return self.to("float32")
+    def double(self): return self.to("float64")
+    def half(self): return self.to("float16")
+
     def zero_grad(self, set_to_none=True):
         """Reset the gradients of all parameters (to None, or to zeros in place)."""
         for param in self.parameters():
             if set_to_none:
                 param.grad = None
             elif param.grad is not None:
-                param.grad[...] = 0
+                param.grad.array[...] = 0
 
     # ------------------------------------------------------------- state dict
     def _state_tensors(self):
@@ -198,7 +230,7 @@ class Module:
 
     def state_dict(self):
         """An ordered dict of copies of every parameter and buffer array, by dotted name."""
-        return OrderedDict((name, value.data.copy()) for name, value in self._state_tensors())
+        return OrderedDict((name, value.array.copy()) for name, value in self._state_tensors())
 
     def load_state_dict(self, state_dict, strict=True):
         """Copy arrays from ``state_dict`` into the parameters and buffers, in place.
@@ -231,8 +263,8 @@ class Module:
         for key, target in targets.items():
             if key in state_dict:
                 value = state_dict[key]
-                value = value.data if isinstance(value, Tensor) else value
-                target.data[...] = backend.asarray(value)
+                value = value.array if isinstance(value, Tensor) else value
+                target.array[...] = backend.asarray(value)
         return missing, unexpected
 
     # ------------------------------------------------------------------ print
@@ -247,6 +279,18 @@ class Module:
         if not children:
             return f"{type(self).__name__}({''.join(extra)})"
         return f"{type(self).__name__}(\n  " + "\n  ".join(extra + children) + "\n)"
+
+
+def _keep_dtype_unless(floating, args):
+    """``to``'s positional arguments without dtypes, for an integer buffer."""
+    if floating:
+        return args
+    return tuple(a for a in args if isinstance(a, (str, backend.device)) and
+                 (a if isinstance(a, str) else a.type).partition(":")[0] in ("cpu", "cuda"))
+
+
+def _no_dtype(kwargs):
+    return {k: v for k, v in kwargs.items() if k != "dtype"}
 
 
 def _check_name(kind, name):

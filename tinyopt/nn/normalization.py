@@ -74,9 +74,9 @@ class _BatchNorm(Module):
         use_batch = self.training or not self.track_running_stats
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked.data += 1
+            self.num_batches_tracked.array += 1
             if self.momentum is None:  # a cumulative (equal-weight) average of all batches
-                momentum = 1.0 / float(self.num_batches_tracked.data)
+                momentum = 1.0 / float(self.num_batches_tracked.array)
         return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
                             use_batch, momentum, self.eps)
 

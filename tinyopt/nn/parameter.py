@@ -6,13 +6,14 @@ from ..autograd import Tensor
 class Parameter(Tensor):
     """A leaf tensor that requires grad and is found by ``Module.parameters()``.
 
-    ``.data`` and ``.grad`` are backend arrays; optimizers update ``.data`` in
-    place and read ``.grad``.
+    As every Tensor: ``p.data`` is a Tensor sharing its memory, ``p.grad`` a
+    Tensor (or None), ``p.array`` the raw backend array that optimizers
+    update in place (each ``step()`` bumps ``p._version``).
     """
 
     def __init__(self, data, requires_grad=True):
         if isinstance(data, Tensor):
-            data = data.data
+            data = data.array
         data = backend.asarray(data)
         if not backend.is_float(data.dtype):
             data = data.astype(backend.default_dtype())

@@ -6,6 +6,13 @@ the class gathers hyper-parameters and state and hands the rule to an
 executor from ``tinyopt.kernels``. ``param_groups`` builds the usual
 parameter-group lists (no weight decay on biases and norms, layer-wise
 learning-rate decay, backbone/head learning rates).
+
+Where PyTorch keeps the rest, so does tinyopt: gradient clipping in
+``tinyopt.nn.utils``, ``GradScaler`` and ``autocast`` in ``tinyopt.amp``,
+SWA/EMA in ``tinyopt.optim.swa_utils``. An optimizer of your own: subclass
+``Optimizer`` either the PyTorch way (``__init__(params, defaults)`` and a
+``step()`` over ``self.param_groups``) or tinyopt's way (``_init_state`` and
+``_prepare_update`` returning a rule the executors compile).
 """
 from . import param_groups
 from .adadelta import Adadelta
@@ -21,19 +28,14 @@ from .radam import RAdam
 from .rmsprop import RMSprop
 from .rprop import Rprop
 from .sgd import SGD
-from . import amp, clip_grad, lr_scheduler, swa
-from .amp import LowPrecisionModel, round_to_bfloat16
-from .clip_grad import clip_grad_norm_, clip_grad_value_, get_total_norm, grad_norm
-from .grad_scaler import GradScaler
+from . import lr_scheduler, swa_utils
 from .lr_finder import LRFinder
-from .swa import EMA, AveragedModel, update_bn
+from .swa_utils import EMA, AveragedModel, update_bn
 
 __all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW", "Adamax",
            "NAdam", "RAdam", "Rprop", "ASGD", "param_groups", "weight_decay_groups",
            "layerwise_lr_decay_groups", "backbone_head_groups"]
-__all__ += ["lr_scheduler", "amp", "clip_grad", "swa", "GradScaler", "LowPrecisionModel",
-            "round_to_bfloat16", "clip_grad_norm_", "clip_grad_value_", "get_total_norm",
-            "grad_norm", "LRFinder", "EMA", "AveragedModel", "update_bn"]
+__all__ += ["lr_scheduler", "swa_utils", "LRFinder", "EMA", "AveragedModel", "update_bn"]
 from .adafactor import Adafactor
 from .eight_bit import Adam8bit, AdamW8bit, Lion8bit
 from .lamb import LAMB

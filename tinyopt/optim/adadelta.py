@@ -54,8 +54,8 @@ class Adadelta(Optimizer):
         check_flag("maximize", group["maximize"])
 
     def _init_state(self, param, group):
-        return {"step": 0, "square_avg": backend.xp.zeros_like(param.data),
-                "acc_delta": backend.xp.zeros_like(param.data)}
+        return {"step": 0, "square_avg": backend.xp.zeros_like(param.array),
+                "acc_delta": backend.xp.zeros_like(param.array)}
 
     def _prepare_update(self, param, group, state):
         state["step"] += 1

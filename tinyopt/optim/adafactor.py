@@ -113,15 +113,15 @@ class Adafactor(OwnStateLayout, Optimizer):
         check_range("weight_decay", group["weight_decay"], 0)
 
     def _init_state(self, param, group):
-        xp, shape = backend.xp, param.data.shape
+        xp, shape = backend.xp, param.array.shape
         state = {"step": 0, "RMS": 0.0}
         if group["beta1"] is not None:
-            state["exp_avg"] = xp.zeros_like(param.data)
+            state["exp_avg"] = xp.zeros_like(param.array)
         if len(shape) >= 2:  # factored: one average per row and one per column
-            state["exp_avg_sq_row"] = xp.zeros(shape[:-1], dtype=param.data.dtype)
-            state["exp_avg_sq_col"] = xp.zeros(shape[:-2] + shape[-1:], dtype=param.data.dtype)
+            state["exp_avg_sq_row"] = xp.zeros(shape[:-1], dtype=param.array.dtype)
+            state["exp_avg_sq_col"] = xp.zeros(shape[:-2] + shape[-1:], dtype=param.array.dtype)
         else:
-            state["exp_avg_sq"] = xp.zeros_like(param.data)
+            state["exp_avg_sq"] = xp.zeros_like(param.array)
         return state
 
     @staticmethod
@@ -136,7 +136,7 @@ class Adafactor(OwnStateLayout, Optimizer):
 
     def _scaled_update(self, param, group, state):
         """Advance the statistics; return the clipped u = g / √v̂ (the reductions' stage)."""
-        xp, grad = backend.xp, param.grad
+        xp, grad = backend.xp, param.grad.array
         beta2t = 1.0 - math.pow(state["step"], group["decay_rate"])
         G = grad * grad + group["eps"][0]
         if "exp_avg_sq_row" in state:
@@ -163,14 +163,14 @@ class Adafactor(OwnStateLayout, Optimizer):
                 if not state:
                     state.update(self._init_state(param, group))
                 state["step"] += 1
-                if param.data.size == 0:  # nothing to update (and no mean of an empty axis)
+                if param.array.size == 0:  # nothing to update (and no mean of an empty axis)
                     continue
-                state["RMS"] = rms(param.data)
+                state["RMS"] = rms(param.array)
                 lr = self.step_size(group, state)
                 u = self._scaled_update(param, group, state)
                 use_first_moment = group["beta1"] is not None
                 scalars = (lr, group["beta1"] if use_first_moment else 0.0,
                            group["weight_decay"], use_first_moment)
-                updates.append(([param.data, u, state.get("exp_avg")], scalars))
+                updates.append(([param.array, u, state.get("exp_avg")], scalars))
             if updates:
                 self.executor.run(adafactor_step_rule, updates)

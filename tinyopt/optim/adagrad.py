@@ -58,7 +58,7 @@ class Adagrad(Optimizer):
 
     def _init_state(self, param, group):
         return {"step": 0,
-                "sum": backend.xp.full_like(param.data, group["initial_accumulator_value"])}
+                "sum": backend.xp.full_like(param.array, group["initial_accumulator_value"])}
 
     def _prepare_update(self, param, group, state):
         state["step"] += 1

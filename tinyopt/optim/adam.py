@@ -76,10 +76,10 @@ class Adam(Optimizer):
             check_flag(flag, group[flag])
 
     def _init_state(self, param, group):
-        state = {"step": 0, "exp_avg": backend.xp.zeros_like(param.data),
-                 "exp_avg_sq": backend.xp.zeros_like(param.data)}
+        state = {"step": 0, "exp_avg": backend.xp.zeros_like(param.array),
+                 "exp_avg_sq": backend.xp.zeros_like(param.array)}
         if group["amsgrad"]:
-            state["max_exp_avg_sq"] = backend.xp.zeros_like(param.data)
+            state["max_exp_avg_sq"] = backend.xp.zeros_like(param.array)
         return state
 
     def _prepare_update(self, param, group, state):

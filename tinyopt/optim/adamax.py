@@ -56,8 +56,8 @@ class Adamax(Optimizer):
         check_flag("maximize", group["maximize"])
 
     def _init_state(self, param, group):
-        return {"step": 0, "exp_avg": backend.xp.zeros_like(param.data),
-                "exp_inf": backend.xp.zeros_like(param.data)}
+        return {"step": 0, "exp_avg": backend.xp.zeros_like(param.array),
+                "exp_inf": backend.xp.zeros_like(param.array)}
 
     def _prepare_update(self, param, group, state):
         state["step"] += 1

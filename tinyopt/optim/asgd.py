@@ -64,7 +64,7 @@ class ASGD(Optimizer):
 
     def _init_state(self, param, group):
         return {"step": 0, "eta": float(group["lr"]), "mu": 1.0,
-                "ax": backend.xp.zeros_like(param.data)}
+                "ax": backend.xp.zeros_like(param.array)}
 
     def _prepare_update(self, param, group, state):
         eta, mu = state["eta"], state["mu"]

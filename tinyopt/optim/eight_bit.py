@@ -71,7 +71,7 @@ class Optimizer8bit(OwnStateLayout, Optimizer):
     @staticmethod
     def quantized(param, group):
         """Whether ``param``'s moments are stored in 8 bits (it has >= min_8bit_size elements)."""
-        return param.data.size >= group["min_8bit_size"]
+        return param.array.size >= group["min_8bit_size"]
 
     def _init_state(self, param, group):
         xp = backend.xp
@@ -80,11 +80,11 @@ class Optimizer8bit(OwnStateLayout, Optimizer):
             if self.quantized(param, group):
                 # The value 0 sits mid-table in the signed code (code 0 is about -1).
                 zero = zero_code(signed)
-                state[name] = xp.full(param.data.shape, zero, dtype=xp.uint8)
-                blocks = number_of_blocks(param.data.size, group["block_size"])
+                state[name] = xp.full(param.array.shape, zero, dtype=xp.uint8)
+                blocks = number_of_blocks(param.array.size, group["block_size"])
                 state[name + "_absmax"] = xp.zeros(blocks, dtype=xp.float32)
             else:
-                state[name] = xp.zeros_like(param.data)
+                state[name] = xp.zeros_like(param.array)
         return state
 
     def _update_parameters(self):
@@ -100,7 +100,7 @@ class Optimizer8bit(OwnStateLayout, Optimizer):
                 state["step"] += 1
                 moments = [self._float_moment(param, group, state, name, signed)
                            for name, signed in self.moments]
-                updates.append(([param.data, param.grad, *moments, *self.unused_arrays],
+                updates.append(([param.array, param.grad.array, *moments, *self.unused_arrays],
                                 self._scalars(group, state)))
                 if self.quantized(param, group):
                     requantize.append((state, moments, group["block_size"]))
@@ -115,7 +115,7 @@ class Optimizer8bit(OwnStateLayout, Optimizer):
         if not self.quantized(param, group):
             return state[name]  # updated in place by the executor
         return dequantize_blockwise(state[name], state[name + "_absmax"], signed,
-                                    group["block_size"], dtype=param.data.dtype)
+                                    group["block_size"], dtype=param.array.dtype)
 
 
 class Adam8bit(Optimizer8bit):

@@ -6,31 +6,32 @@ parameter group in contiguous flat buffers, one per kind (``data``,
 ``grad``, and one per state entry such as ``exp_avg``), so one call of the
 executor's ``run_flat`` updates the whole group::
 
-    data  [ w1 ........ | b1 .. | w2 ...... | b2 . ]
-             ^ w1.data is a view: data[0:n1].reshape(w1.shape)
+    values [ w1 ........ | b1 .. | w2 ...... | b2 . ]
+              ^ w1.array is a view: values[0:n1].reshape(w1.shape)
 
-``param.data``, ``param.grad`` and the state arrays stay ordinary arrays of
-the parameter's shape, views into the buffers: a student reads and assigns
-them as usual, and in-place changes (``p.data *= 0.5``, the ``+=`` with
-which ``backward`` accumulates gradients) land in the buffer directly.
+``param.array``, ``param.grad.array`` and the state arrays stay ordinary
+arrays of the parameter's shape, views into the buffers: a student reads and
+assigns them as usual, and in-place changes (``p.data.mul_(0.5)``, the ``+=``
+with which ``backward`` accumulates gradients) land in the buffer directly.
 
 Binding a *new* array breaks the view, so every step first checks identity:
 
-- a new ``.data`` of the same shape and dtype is copied into the buffer and
-  ``.data`` is bound back to the view (the new array itself is not updated
-  afterwards); another shape or dtype re-packs the group (or, with mixed
-  dtypes, leaves it unpacked);
+- a new ``.array`` (``p.data = ...``) of the same shape and dtype is copied
+  into the buffer and ``.array`` is bound back to the view (the new array
+  itself is not updated afterwards); another shape or dtype re-packs the
+  group (or, with mixed dtypes, leaves it unpacked);
 - a new ``.grad`` (``backward`` allocates one after ``zero_grad()`` set it to
-  None) is copied in and ``.grad`` bound to the view: one extra pass over
-  the gradient, which ``zero_grad(set_to_none=False)`` avoids;
+  None), or a gradient Tensor whose ``.array`` was rebound, is copied in and
+  its ``.array`` bound to the view: one extra pass over the gradient, which
+  ``zero_grad(set_to_none=False)`` avoids;
 - a new state array (``load_state_dict``, or an assignment into
   ``optimizer.state``) is copied in the same way.
 
 So nothing assigned is lost, and ``state_dict()`` sees ordinary arrays of
 each parameter's shape, in PyTorch's layout. One thing does change: the
-first step moves ``.data`` into the buffer, so an array fetched from
-``param.data`` *before* that step is no longer the parameter (fetch it
-again). Groups of one parameter are not packed and keep their arrays.
+first step moves ``.array`` into the buffer, so a raw array fetched from
+``param.array`` *before* that step is no longer the parameter (fetch it
+again; Tensors such as ``param.data`` and ``param.grad`` follow the move). Groups of one parameter are not packed and keep their arrays.
 
 What a step costs in Python, for a group of N parameters: the checks above
 are identity comparisons, ``all(map(is_, arrays, views))``, loops in C that
@@ -40,7 +41,7 @@ only when the set of parameters with a gradient changes; and when all
 parameters' step counts agree, ``Optimizer`` prepares the rule once for the
 whole group (one ``Update``) and copies the new counts into every state.
 """
-from operator import is_
+from operator import attrgetter, is_
 from typing import Callable, NamedTuple, Optional, Sequence
 
 import numpy
@@ -49,6 +50,9 @@ from .. import backend
 
 NOT_IN_STATE = "<not a state entry>"
 """The key given to a rule's array that is not an entry of the parameter's state."""
+
+_GRAD_OF = attrgetter("_grad")
+_ARRAY_OF = attrgetter("array")
 
 PACKABLE_DTYPES = (numpy.dtype(numpy.float32), numpy.dtype(numpy.float64))
 """The dtypes compiled loops run on; other groups run parameter by parameter."""
@@ -87,30 +91,36 @@ class FlatGroup:
     Args:
         params: the group's parameters, in order, all of one dtype from
             ``PACKABLE_DTYPES`` (check with ``FlatGroup.can_pack``). Their
-            current values (and gradients) are copied in and ``.data``
+            current values (and gradients) are copied in and ``.array``
             (``.grad``) re-bound to the views.
     """
 
     def __init__(self, params):
         self.params = list(params)
-        self.dtype = self.params[0].data.dtype
-        self.shapes = [p.data.shape for p in self.params]
+        self.dtype = self.params[0].array.dtype
+        self.shapes = [p.array.shape for p in self.params]
         self.bounds = []
         stop = 0
         for param in self.params:
-            self.bounds.append((stop, stop + param.data.size))
-            stop += param.data.size
+            self.bounds.append((stop, stop + param.array.size))
+            stop += param.array.size
         self.size = stop
-        self.data, self.data_views = self._buffer([p.data for p in self.params])
-        self.grad, self.grad_views = self._buffer([p.grad for p in self.params])
-        for param, data_view, grad_view in zip(self.params, self.data_views, self.grad_views):
-            param.data = data_view
-            if param.grad is not None:
-                param.grad = grad_view
+        self.values, self.value_views = self._buffer([p.array for p in self.params])
+        grads = list(map(_GRAD_OF, self.params))
+        self.grads, self.grad_views = self._buffer(
+            [None if grad is None else grad.array for grad in grads])
+        for param, grad, value_view, grad_view in zip(self.params, grads, self.value_views,
+                                                      self.grad_views):
+            param.array = value_view
+            if grad is not None:
+                grad.array = grad_view
+        self._grad_tensors = grads
+        """The gradient Tensors bound to the views at the last check."""
+        self._every_param_had_grad = all(grad is not None for grad in grads)
         self.state = {}
         """State key (``'exp_avg'``, ...) -> (flat buffer, views), created on first use."""
         self._all_positions = tuple(range(len(self.params)))
-        self.with_grad = tuple(n for n, p in enumerate(self.params) if p.grad is not None)
+        self.with_grad = tuple(n for n, grad in enumerate(grads) if grad is not None)
         """Positions of the parameters with a gradient (set by ``adopt_rebound_arrays``)."""
         self._segment_cache = {}
         """``(rule, keys)`` -> (positions, starts, stops) of the last one-update run."""
@@ -124,18 +134,18 @@ class FlatGroup:
         """
         if len(params) < 2:
             return False
-        dtype = params[0].data.dtype
+        dtype = params[0].array.dtype
         return dtype in PACKABLE_DTYPES and all(
-            isinstance(p.data, backend.xp.ndarray) and p.data.dtype == dtype for p in params)
+            isinstance(p.array, backend.xp.ndarray) and p.array.dtype == dtype for p in params)
 
     def holds(self, params):
         """True when this packing was made for exactly ``params`` (same objects, same order)."""
         return len(params) == len(self.params) and all(map(is_, params, self.params))
 
     def adopt_rebound_arrays(self):
-        """Copy newly bound ``.data``/``.grad`` arrays into the buffers; False if a re-pack is due.
+        """Copy newly bound ``.array``/``.grad`` arrays into the buffers; False if a re-pack is due.
 
-        A new ``.data`` with another shape, dtype or array type (a CuPy
+        A new ``.array`` with another shape, dtype or array type (a CuPy
         array) cannot live in this packing: the caller packs the group afresh
         (``FlatGroup(params)``), or runs it unpacked. Afterwards
         ``with_grad`` holds the positions of the parameters that have a
@@ -143,24 +153,27 @@ class FlatGroup:
         in C: a thousand parameters cost tens of microseconds when nothing was
         rebound.)
         """
-        if not all(map(is_, [param.data for param in self.params], self.data_views)):
-            for param, view in zip(self.params, self.data_views):
-                data = param.data
+        if not all(map(is_, map(_ARRAY_OF, self.params), self.value_views)):
+            for param, view in zip(self.params, self.value_views):
+                data = param.array
                 if data is not view:
                     if type(data) is not type(view) or data.shape != view.shape \
                             or data.dtype != self.dtype:
                         return False
                     view[...] = data
-                    param.data = view
-        if all(map(is_, [param.grad for param in self.params], self.grad_views)):
+                    param.array = view
+        grads = list(map(_GRAD_OF, self.params))
+        if self._every_param_had_grad and all(map(is_, grads, self._grad_tensors)) and all(
+                map(is_, map(_ARRAY_OF, grads), self.grad_views)):
             self.with_grad = self._all_positions
             return True
-        for param, view in zip(self.params, self.grad_views):
-            grad = param.grad
-            if grad is not None and grad is not view:
-                view[...] = grad
-                param.grad = view
-        with_grad = tuple(n for n, param in enumerate(self.params) if param.grad is not None)
+        for grad, view in zip(grads, self.grad_views):
+            if grad is not None and grad.array is not view:
+                view[...] = grad.array
+                grad.array = view
+        self._grad_tensors = grads
+        with_grad = tuple(n for n, grad in enumerate(grads) if grad is not None)
+        self._every_param_had_grad = len(with_grad) == len(grads)
         if with_grad != self.with_grad:  # else keep the old tuple: cached segments match it
             self.with_grad = with_grad
         return True
@@ -176,14 +189,14 @@ class FlatGroup:
         for update in updates:
             if NOT_IN_STATE in update.keys:
                 param = self.params[update.indices[0]]
-                executor.run(update.rule, [([param.data, param.grad, *update.arrays],
+                executor.run(update.rule, [([param.array, param.grad.array, *update.arrays],
                                             update.scalars)])
                 continue
             by_rule.setdefault((update.rule, update.keys), []).append(update)
         for (rule, keys), rule_updates in by_rule.items():
             state_buffers = [None if key is None else self._adopt_state(key, rule_updates)
                              for key in keys]
-            arrays = [self.data, self.grad, *state_buffers]
+            arrays = [self.values, self.grads, *state_buffers]
             starts, stops, table = self._segments(rule, keys, rule_updates)
             flags = tuple(isinstance(scalar, bool) for scalar in rule_updates[0].scalars)
             executor.run_flat(rule, arrays, starts, stops, table, flags)

@@ -103,8 +103,8 @@ class LAMB(Optimizer):
             check_flag(flag, group[flag])
 
     def _init_state(self, param, group):
-        return {"step": 0, "exp_avg": backend.xp.zeros_like(param.data),
-                "exp_avg_sq": backend.xp.zeros_like(param.data)}
+        return {"step": 0, "exp_avg": backend.xp.zeros_like(param.array),
+                "exp_avg_sq": backend.xp.zeros_like(param.array)}
 
     def _prepare_update(self, param, group, state):
         """Advance the step; return the direction rule, its arrays and scalars (stage 1)."""
@@ -115,11 +115,11 @@ class LAMB(Optimizer):
             bc1, bc2 = 1 - beta1 ** state["step"], 1 - beta2 ** state["step"]
         weight_decay = 0.0 if self._excluded(param, group) else group["weight_decay"]
         scalars = (beta1, beta2, group["eps"], weight_decay, bc1, bc2, group["maximize"])
-        return lamb_direction_rule, [state["exp_avg"], state["exp_avg_sq"], param.data], scalars
+        return lamb_direction_rule, [state["exp_avg"], state["exp_avg_sq"], param.array], scalars
 
     @staticmethod
     def _excluded(param, group):
-        return group["exclude_1d"] and param.data.ndim <= 1
+        return group["exclude_1d"] and param.array.ndim <= 1
 
     def _update_parameters(self):
         """One LAMB update of every parameter with a gradient."""
@@ -131,16 +131,16 @@ class LAMB(Optimizer):
                 if not state:
                     state.update(self._init_state(param, group))
                 _, arrays, scalars = self._prepare_update(param, group, state)
-                u = backend.xp.empty_like(param.data)
-                directions.append(([u, param.grad, *arrays], scalars))
+                u = backend.xp.empty_like(param.array)
+                directions.append(([u, param.grad.array, *arrays], scalars))
             if not params:
                 continue
             self.executor.run(lamb_direction_rule, directions)          # stage 1: elementwise
             for param, ((u, *_), _) in zip(params, directions):
                 ratio = 1.0
                 if group["layer_adaptation"] and not self._excluded(param, group):
-                    ratio = lamb_trust_ratio(_norm(param.data), _norm(u), group["trust_clip"])
-                steps.append(([param.data, u], (group["lr"] * ratio, 0.0, False)))  # stage 2
+                    ratio = lamb_trust_ratio(_norm(param.array), _norm(u), group["trust_clip"])
+                steps.append(([param.array, u], (group["lr"] * ratio, 0.0, False)))  # stage 2
             self.executor.run(sgd_rule, steps)                          # stage 3: θ ← θ - γρu
 
 

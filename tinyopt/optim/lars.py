@@ -106,12 +106,12 @@ class LARS(Optimizer):
         return {"momentum_buffer": None} if group["momentum"] != 0 else {}
 
     def _prepare_update(self, param, group, state):
-        excluded = group["exclude_1d"] and param.data.ndim <= 1
+        excluded = group["exclude_1d"] and param.array.ndim <= 1
         weight_decay = 0.0 if excluded else group["weight_decay"]
         trust_ratio = 1.0
         if not excluded:  # the reductions: two norms per tensor
-            weight_norm = math.sqrt(float(backend.xp.sum(param.data * param.data)))
-            grad_norm = math.sqrt(float(backend.xp.sum(param.grad * param.grad)))
+            weight_norm = math.sqrt(float(backend.xp.sum(param.array * param.array)))
+            grad_norm = math.sqrt(float(backend.xp.sum(param.grad.array * param.grad.array)))
             trust_ratio = lars_trust_ratio(weight_norm, grad_norm, weight_decay,
                                            group["trust_coefficient"])
         first_step = True  # without momentum b is just d, every step
@@ -119,7 +119,7 @@ class LARS(Optimizer):
         if group["momentum"] != 0:
             first_step = state["momentum_buffer"] is None
             if first_step:
-                state["momentum_buffer"] = backend.xp.zeros_like(param.data)
+                state["momentum_buffer"] = backend.xp.zeros_like(param.array)
             buffers = [state["momentum_buffer"]]
         scalars = (group["lr"], group["momentum"], group["dampening"], weight_decay,
                    group["nesterov"], group["maximize"], first_step, trust_ratio)

@@ -44,7 +44,7 @@ class LRFinder:
         params = [p for group in self.optimizer.param_groups for p in group["params"]]
         return {"model": copy.deepcopy(self.model.state_dict()),
                 "optimizer": self.optimizer.state_dict(),
-                "grads": [None if p.grad is None else p.grad.copy() for p in params],
+                "grads": [None if p.grad is None else p.grad.clone() for p in params],
                 "rng": copy.deepcopy(backend.rng().bit_generator.state),
                 "training": self.model.training}
 

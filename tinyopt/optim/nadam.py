@@ -72,8 +72,8 @@ class NAdam(Optimizer):
         check_flag("maximize", group["maximize"])
 
     def _init_state(self, param, group):
-        return {"step": 0, "mu_product": 1.0, "exp_avg": backend.xp.zeros_like(param.data),
-                "exp_avg_sq": backend.xp.zeros_like(param.data)}
+        return {"step": 0, "mu_product": 1.0, "exp_avg": backend.xp.zeros_like(param.array),
+                "exp_avg_sq": backend.xp.zeros_like(param.array)}
 
     def _prepare_update(self, param, group, state):
         state["step"] += 1

@@ -25,6 +25,7 @@ Example::
     >>> opt.zero_grad(); loss.backward(); opt.step()
 """
 import copy
+import functools
 import numbers
 from collections import defaultdict
 
@@ -53,6 +54,8 @@ class Optimizer:
             (``"numpy"``, ``"numba"``). Defaults to
             ``kernels.default_executor_name()``.
     """
+
+    _step_depth = 0
 
     _counters_decide_updates = True
     """``_prepare_update``'s scalars and state changes depend only on the group and the
@@ -85,9 +88,16 @@ class Optimizer:
             self.add_param_group(group)
 
     # ------------------------------------------------------------ subclasses
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "step" in cls.__dict__:  # a step written the PyTorch way still counts its calls
+            cls.step = _counted(cls.__dict__["step"])
+
     def _check_hyperparameters(self, group):
-        """Raise ``ValueError``/``TypeError`` naming any hyper-parameter out of range."""
-        raise NotImplementedError
+        """Raise ``ValueError``/``TypeError`` naming any hyper-parameter out of range.
+
+        The zoo checks every argument; a subclass written the PyTorch way
+        (only ``__init__`` and ``step``) need not override this."""
 
     def _init_state(self, param, group):
         """The state a parameter starts with: a dict of arrays and Python numbers."""
@@ -151,9 +161,9 @@ class Optimizer:
                 if set_to_none:
                     param.grad = None
                 elif param.grad is not None:
-                    param.grad[...] = 0
+                    param.grad.array[...] = 0
 
-    def step(self, closure=None):
+    def step(self, closure=None):  # wrapped by _counted below the class
         """Update every parameter that has a gradient; return ``closure()``'s loss, if given.
 
         ``closure`` re-evaluates the model and returns the loss (it runs with
@@ -166,8 +176,18 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         self._update_parameters()
-        self.steps_taken += 1
+        self._count_writes()
         return loss
+
+    def _count_writes(self):
+        """Bump the version counter of every parameter the step wrote, as ``p.add_`` would.
+
+        A graph built before this step and used for ``backward`` after it
+        then raises, instead of silently mixing old and new weights."""
+        for group in self.param_groups:
+            for param in group["params"]:
+                if param._grad is not None:
+                    param._version_box[0] += 1
 
     def _update_parameters(self):
         """One update of every parameter with a gradient: each group's rule through the executor.
@@ -180,7 +200,7 @@ class Optimizer:
             if flat is not None:
                 indices = flat.with_grad
             else:
-                indices = [i for i, p in enumerate(group["params"]) if p.grad is not None]
+                indices = [i for i, p in enumerate(group["params"]) if p._grad is not None]
             if not indices:
                 continue
             updates = self._prepare_updates(group, indices)
@@ -191,7 +211,8 @@ class Optimizer:
             for update in updates:
                 for number_in_update, index in enumerate(update.indices):
                     param = group["params"][index]
-                    arrays = [param.data, param.grad, *update.state_arrays(number_in_update)]
+                    arrays = [param.array, param._grad.array,
+                              *update.state_arrays(number_in_update)]
                     updates_by_rule.setdefault(update.rule, []).append((arrays, update.scalars))
             for rule, rule_updates in updates_by_rule.items():
                 self.executor.run(rule, rule_updates)
@@ -288,7 +309,7 @@ class Optimizer:
         new_state = defaultdict(dict)
         for index, entry in saved_state.items():
             param = param_of[index]
-            new_state[param] = {k: _copy_value(v, like=param.data) for k, v in entry.items()}
+            new_state[param] = {k: _copy_value(v, like=param.array) for k, v in entry.items()}
         self.param_groups = new_groups
         self.state = new_state
 
@@ -317,12 +338,17 @@ class Optimizer:
             self._check_hyperparameters(saved)
             for index, param in zip(saved["params"], group["params"]):
                 group_of[index] = ({**saved, "params": group["params"]}, param)
+        rule_layout = type(self)._init_state is not Optimizer._init_state
         for index, entry in saved_state.items():
             if index not in group_of:
                 raise ValueError(f"loaded state dict has state for parameter {index!r}, "
                                  "which no param group lists")
             group, param = group_of[index]
-            _check_state_entry(index, entry, self._init_state(param, group), param, name)
+            if rule_layout:
+                _check_state_entry(index, entry, self._init_state(param, group), param, name)
+            elif not isinstance(entry, dict):
+                raise ValueError(f"state of parameter {index} must be a dict, got "
+                                 f"{type(entry).__name__}")
         return saved_groups, saved_state
 
     def __repr__(self):
@@ -331,6 +357,22 @@ class Optimizer:
             lines.append(f"Parameter Group {number}")
             lines += [f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params"]
         return "\n".join(lines + [")"])
+
+
+def _counted(step):
+    """``step`` that adds one to ``steps_taken`` per outermost call (schedulers read it)."""
+    @functools.wraps(step)
+    def counted_step(self, *args, **kwargs):
+        if self._step_depth:  # a subclass's step calling super().step(): count once
+            return step(self, *args, **kwargs)
+        self._step_depth = 1
+        try:
+            result = step(self, *args, **kwargs)
+        finally:
+            self._step_depth = 0
+        self.steps_taken += 1
+        return result
+    return counted_step
 
 
 def _is_array(value):
@@ -366,7 +408,11 @@ def _state_keys(state, arrays):
 
 
 def _copy_value(value, like=None):
-    """An independent copy: arrays copied (to ``like``'s dtype and device), the rest deep-copied."""
+    """An independent copy: arrays copied (to ``like``'s dtype and device), the rest deep-copied.
+
+    Tensors (the state of an optimizer written the PyTorch way) stay Tensors."""
+    if isinstance(value, Tensor):
+        return Tensor(_copy_value(value.array, like))
     if _is_array(value):
         if like is None:
             return value.copy()
@@ -392,3 +438,6 @@ def _check_state_entry(index, entry, expected, param, optimizer_name):
                                  f"{tuple(param.shape)}")
         elif not isinstance(value, numbers.Real):
             raise ValueError(f"{where}: {key!r} must be a number, got {type(value).__name__}")
+
+
+Optimizer.step = _counted(Optimizer.step)

@@ -64,11 +64,11 @@ class RMSprop(Optimizer):
         check_flag("maximize", group["maximize"])
 
     def _init_state(self, param, group):
-        state = {"step": 0, "square_avg": backend.xp.zeros_like(param.data)}
+        state = {"step": 0, "square_avg": backend.xp.zeros_like(param.array)}
         if group["momentum"] > 0:
-            state["momentum_buffer"] = backend.xp.zeros_like(param.data)
+            state["momentum_buffer"] = backend.xp.zeros_like(param.array)
         if group["centered"]:
-            state["grad_avg"] = backend.xp.zeros_like(param.data)
+            state["grad_avg"] = backend.xp.zeros_like(param.array)
         return state
 
     def _prepare_update(self, param, group, state):

@@ -64,8 +64,8 @@ class Rprop(Optimizer):
         check_flag("maximize", group["maximize"])
 
     def _init_state(self, param, group):
-        return {"step": 0, "prev": backend.xp.zeros_like(param.data),
-                "step_size": backend.xp.full_like(param.data, group["lr"])}
+        return {"step": 0, "prev": backend.xp.zeros_like(param.array),
+                "step_size": backend.xp.full_like(param.array, group["lr"])}
 
     def _prepare_update(self, param, group, state):
         state["step"] += 1

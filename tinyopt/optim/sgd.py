@@ -79,7 +79,7 @@ class SGD(Optimizer):
             return sgd_rule, [], (group["lr"], group["weight_decay"], group["maximize"])
         first_step = state["momentum_buffer"] is None
         if first_step:
-            state["momentum_buffer"] = backend.xp.zeros_like(param.data)
+            state["momentum_buffer"] = backend.xp.zeros_like(param.array)
         scalars = (group["lr"], group["momentum"], group["dampening"], group["weight_decay"],
                    group["nesterov"], group["maximize"], first_step)
         return sgd_momentum_rule, [state["momentum_buffer"]], scalars

@@ -29,11 +29,20 @@ def operand(value):
     promote float32 to float64. Arrays become constant tensors.
     """
     if isinstance(value, Tensor):
-        return value.data, value
+        return value.array, value
     if isinstance(value, numbers.Number):
         return (value.item() if hasattr(value, "item") else value), None
     constant = Tensor(value)
-    return constant.data, constant
+    return constant.array, constant
+
+
+def check_same_device(a, b):
+    """Raise PyTorch's error when two tensors of one op live on different devices."""
+    if a is not None and b is not None and type(a.array) is not type(b.array):
+        first, second = a.device, b.device
+        if first != second:
+            raise RuntimeError("Expected all tensors to be on the same device, but found at "
+                               f"least two devices, {first} and {second}!")
 
 
 def broadcast_apply(op, function, a, b):

@@ -11,14 +11,46 @@ and G flattened into one. One op instead of transpose, matmul and add saves
 a graph node each, which is most of the cost of a small MLP step.
 """
 from ... import backend
+from ..mode import autocast_dtype
 from ..tensor import Tensor, make_result
-from .broadcast import unbroadcast
+from .broadcast import check_same_device, unbroadcast
+from .elementwise import bfloat16_round, cast
+
+
+def autocast_inputs(*tensors):
+    """The floating-point ``tensors`` in the dtype of an active ``amp.autocast`` block.
+
+    Emulated bfloat16 stays float32, rounded to bfloat16's precision."""
+    dtype = autocast_dtype()
+    if dtype is None:
+        return tensors
+    return tuple(t if t is None or not backend.is_float(t.dtype) else _lowered(t, dtype)
+                 for t in tensors)
+
+
+def autocast_output(out):
+    """Round a product's result to bfloat16 inside an emulated-bfloat16 autocast block."""
+    return bfloat16_round(out) if autocast_dtype() is backend.bfloat16 else out
+
+
+def _lowered(t, dtype):
+    if dtype is backend.bfloat16:
+        return bfloat16_round(t if t.dtype == "float32" else cast(t, "float32"))
+    return t if t.dtype == dtype else cast(t, dtype)
 
 
 def matmul(a, b):
     """``a @ b``: vector dot, matrix product, or batched product with broadcasting."""
     a = a if isinstance(a, Tensor) else Tensor(a)
     b = b if isinstance(b, Tensor) else Tensor(b)
+    check_same_device(a, b)
+    if autocast_dtype() is not None:
+        a, b = autocast_inputs(a, b)
+        return autocast_output(_matmul_shapes(a, b))
+    return _matmul_shapes(a, b)
+
+
+def _matmul_shapes(a, b):
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul: both operands need at least 1 dim, got shapes {a.shape} "
                          f"and {b.shape}")
@@ -36,11 +68,12 @@ def _matmul(a, b, a_given, b_given):
         raise ValueError(f"matmul: shapes {a_given.shape} and {b_given.shape} are not aligned "
                          f"({a.shape[-1]} != {b.shape[-2]})")
     try:
-        data = backend.xp.matmul(a.data, b.data)
+        data = backend.xp.matmul(a.array, b.array)
     except ValueError:
         raise ValueError(f"matmul: batch dims of {a_given.shape} and {b_given.shape} cannot be "
                          "broadcast together") from None
-    out = make_result(data, (a, b), None, "matmul")
+    saved = tuple(t for t, other in ((b, a), (a, b)) if other.requires_grad)
+    out = make_result(data, (a, b), None, "matmul", saved=saved)
     if out.requires_grad:
         def backward(g):
             grad_a = unbroadcast(g @ b.transpose(-1, -2), a.shape) if a.requires_grad else None
@@ -53,11 +86,20 @@ def _matmul(a, b, a_given, b_given):
 def linear(x, weight, bias=None):
     """``x @ weight.T + bias`` for x of shape (..., in) and weight (out, in), as one op."""
     x = x if isinstance(x, Tensor) else Tensor(x)
-    data = x.data @ weight.data.T
+    check_same_device(x, weight)
+    if autocast_dtype() is not None:
+        x, weight, bias = autocast_inputs(x, weight, bias)
+        return autocast_output(_linear(x, weight, bias))
+    return _linear(x, weight, bias)
+
+
+def _linear(x, weight, bias):
+    data = x.array @ weight.array.T
     if bias is not None:
-        data = data + bias.data
+        data = data + bias.array
     parents = (x, weight) if bias is None else (x, weight, bias)
-    out = make_result(data, parents, None, "linear")
+    saved = tuple(t for t, other in ((weight, x), (x, weight)) if other.requires_grad)
+    out = make_result(data, parents, None, "linear", saved=saved)
     if out.requires_grad:
         def backward(g):
             rows = g.reshape(-1, g.shape[-1])
@@ -68,3 +110,13 @@ def linear(x, weight, bias=None):
             return grad_x, grad_w, rows.sum(dim=0) if bias.requires_grad else None
         out._backward = backward
     return out
+
+
+def dot(a, b):
+    """The inner product of two 1-D tensors of equal length."""
+    if a.ndim != 1 or b.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
+    if a.shape != b.shape:
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src "
+                           f"[{b.shape[0]}] to have the same number of elements")
+    return (a * b).sum()

@@ -11,6 +11,7 @@ Gradients of reductions spread the output gradient back over the reduced axes:
 from collections import namedtuple
 
 from ... import backend
+from ..mode import autocast_dtype
 from ..tensor import Tensor, make_result
 from .elementwise import where
 from .shape import expand, normalize_dim
@@ -35,8 +36,8 @@ def _kept_shape(shape, axes):
 def sum(a, dim=None, keepdim=False):
     """Sum over ``dim``."""
     axes = normalize_dims(dim, a.ndim)
-    data = a.data.sum(axis=axes, keepdims=keepdim)
-    out = make_result(data, (a,), None, "sum")
+    data = a.array.sum(axis=axes, keepdims=keepdim)
+    out = make_result(data, (a,), None, "sum", saved=())
     if out.requires_grad:
         kept = _kept_shape(a.shape, axes)
         out._backward = lambda g: (expand(g.reshape(kept), a.shape),)
@@ -65,8 +66,8 @@ def var(a, dim=None, keepdim=False, correction=1):
 def std(a, dim=None, keepdim=False, correction=1):
     """sqrt(var(a)); where all values are equal the gradient is 0, not 0/0, as in PyTorch."""
     variance = var(a, dim, keepdim, correction)
-    data = backend.xp.sqrt(variance.data)
-    out = make_result(data, (variance,), None, "std")
+    data = backend.xp.sqrt(variance.array)
+    out = make_result(data, (variance,), None, "std", saved=(), saves_output=True)
     if out.requires_grad:
         flat = data == 0
         # the safe denominator keeps inf * 0 = nan out of the second derivative too
@@ -77,13 +78,13 @@ def std(a, dim=None, keepdim=False, correction=1):
 def extreme(a, dim, keepdim, kind):
     """``max``/``min``: a scalar for ``dim=None``, else a ``(values, indices)`` pair."""
     xp = backend.xp
-    if a.data.size == 0:
+    if a.array.size == 0:
         raise ValueError(f"{kind}() of an empty tensor (shape {a.shape}) is undefined")
     if dim is None:
-        data = a.data.max() if kind == "max" else a.data.min()
+        data = a.array.max() if kind == "max" else a.array.min()
         out = make_result(data, (a,), None, kind)
         if out.requires_grad:
-            ties = (a.data == data).astype(a.dtype)
+            ties = (a.array == data).astype(a.dtype)
             out._backward = lambda g: (g * (ties / ties.sum()),)
         return out
     axis = normalize_dim(dim, a.ndim)
@@ -91,8 +92,8 @@ def extreme(a, dim, keepdim, kind):
         values, indices = extreme(a.reshape(1), 0, False, kind)
         return MaxMin(values.reshape(()), indices.reshape(()))
     arg = xp.argmax if kind == "max" else xp.argmin
-    indices = xp.expand_dims(arg(a.data, axis=axis), axis)
-    data = xp.take_along_axis(a.data, indices, axis)
+    indices = xp.expand_dims(arg(a.array, axis=axis), axis)
+    data = xp.take_along_axis(a.array, indices, axis)
     if not keepdim:
         data, indices_out = data.squeeze(axis), indices.squeeze(axis)
     else:
@@ -112,15 +113,23 @@ def argextreme(a, dim, keepdim, kind):
     xp = backend.xp
     arg = xp.argmax if kind == "max" else xp.argmin
     if dim is None:
-        return Tensor(arg(a.data))
+        return Tensor(arg(a.array))
     axis = normalize_dim(dim, a.ndim)
-    return Tensor(arg(a.data, axis=axis, keepdims=keepdim))
+    return Tensor(arg(a.array, axis=axis, keepdims=keepdim))
+
+
+def _float32_under_autocast(a):
+    """Under ``amp.autocast``, softmax-like ops compute in float32 (PyTorch's rule)."""
+    if autocast_dtype() is not None and a.dtype == "float16":
+        return a.float()
+    return a
 
 
 def logsumexp(a, dim, keepdim=False):
     """log(sum(exp(a), dim)), shifted by the (constant) maximum so exp never overflows."""
+    a = _float32_under_autocast(a)
     axes = normalize_dims(dim, a.ndim)
-    shift = a.data.max(axis=axes, keepdims=True)
+    shift = a.array.max(axis=axes, keepdims=True)
     shift = backend.xp.where(backend.xp.isfinite(shift), shift, 0)
     total = sum((a - shift).exp(), axes, keepdim=True).log() + shift
     return total if keepdim else total.squeeze(axes)
@@ -128,11 +137,85 @@ def logsumexp(a, dim, keepdim=False):
 
 def softmax(a, dim):
     """exp(a) / sum(exp(a)) along ``dim``, shifted by the maximum for stability."""
+    a = _float32_under_autocast(a)
     axis = normalize_dim(dim, a.ndim)
-    shifted = (a - a.data.max(axis=axis, keepdims=True)).exp()
+    shifted = (a - a.array.max(axis=axis, keepdims=True)).exp()
     return shifted / sum(shifted, axis, keepdim=True)
 
 
 def log_softmax(a, dim):
     """a - logsumexp(a) along ``dim``."""
+    a = _float32_under_autocast(a)
     return a - logsumexp(a, dim, keepdim=True)
+
+
+def vector_norm(a, ord=2, dim=None, keepdim=False):
+    """The ``ord``-norm over ``dim``: (sum |x|^ord)^(1/ord); inf/-inf: max/min |x|; 0: count.
+
+    The 2-norm's gradient x / ||x|| is 0 where the norm is 0, as in PyTorch.
+    """
+    if isinstance(ord, bool) or not isinstance(ord, (int, float)):
+        raise TypeError(f"ord must be a number (2, 1, inf, ...), got {ord!r}")
+    axes = normalize_dims(dim, a.ndim)
+    if ord == 2:
+        squares = sum(a * a, axes, keepdim=True)
+        norm = _norm_from_squares(squares)
+    elif ord == float("inf") or ord == -float("inf"):
+        reduced = extreme(a.abs(), None, False, "max" if ord > 0 else "min") if len(axes) == a.ndim \
+            else _extreme_over(a.abs(), axes, "max" if ord > 0 else "min")
+        norm = reduced.reshape(_kept_shape(a.shape, axes))
+    elif ord == 0:
+        norm = Tensor((a.array != 0).sum(axis=axes, keepdims=True).astype(a.dtype))
+    elif ord == 1:
+        norm = sum(a.abs(), axes, keepdim=True)
+    else:
+        norm = sum(a.abs() ** ord, axes, keepdim=True) ** (1.0 / ord)
+    return norm if keepdim else norm.reshape(tuple(
+        n for i, n in enumerate(a.shape) if i not in axes))
+
+
+def _norm_from_squares(squares):
+    """sqrt(squares) whose gradient is 0 (not inf) where ``squares`` is 0."""
+    xp = backend.xp
+    out = make_result(xp.sqrt(squares.array), (squares,), None, "norm", saved=(),
+                      saves_output=True)
+    if out.requires_grad:
+        zero = out.array == 0
+        out._backward = lambda g: (where(zero, 0.0, g / (2 * where(zero, 1.0, out))),)
+    return out
+
+
+def _extreme_over(a, axes, kind):
+    for axis in reversed(axes):
+        a = extreme(a, axis, False, kind).values
+    return a
+
+
+def prod(a, dim=None, keepdim=False):
+    """The product over ``dim`` (an int, or None for all elements).
+
+    Its gradient, the product of the other elements, is exact also at zeros;
+    its second derivative is not recorded (``create_graph=True`` raises)."""
+    xp = backend.xp
+    flat = dim is None
+    x = a.array.reshape(-1) if flat else a.array
+    axis = 0 if flat else normalize_dim(dim, a.ndim)
+    data = x.prod(axis=axis, keepdims=keepdim and not flat)
+    out = make_result(data, (a,), None, "prod")
+    if out.requires_grad:
+        ones = xp.ones_like(xp.take(x, [0], axis=axis))
+        before = xp.cumprod(xp.concatenate([ones, xp.take(x, range(x.shape[axis] - 1),
+                                                          axis=axis)], axis=axis), axis=axis)
+        reverse = xp.flip(x, axis=axis)
+        after = xp.flip(xp.cumprod(xp.concatenate(
+            [ones, xp.take(reverse, range(x.shape[axis] - 1), axis=axis)], axis=axis),
+            axis=axis), axis=axis)
+        others = (before * after).reshape(a.shape)
+
+        def backward(g):
+            if g.requires_grad:
+                raise NotImplementedError("second derivatives of prod are not implemented")
+            kept = (1,) * a.ndim if flat else _kept_shape(a.shape, (axis,))
+            return (expand(g.reshape(kept), a.shape) * Tensor(others),)
+        out._backward = backward
+    return out

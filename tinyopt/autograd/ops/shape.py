@@ -23,7 +23,7 @@ def normalize_dim(dim, ndim):
 
 
 def _view(op, a, data, backward):
-    out = make_result(data, (a,), None, op)
+    out = make_result(data, (a,), None, op, saved=())  # moves values, reads none in backward
     if out.requires_grad:
         out._backward = lambda g: (backward(g),)
     return out
@@ -32,10 +32,10 @@ def _view(op, a, data, backward):
 def reshape(a, shape):
     """The same values in ``shape`` (one entry may be -1)."""
     try:
-        data = a.data.reshape(shape)
+        data = a.array.reshape(shape)
     except ValueError:
         raise ValueError(f"reshape: shape {tuple(shape)} is invalid for input of shape {a.shape} "
-                         f"({a.data.size} elements)") from None
+                         f"({a.array.size} elements)") from None
     return _view("reshape", a, data, lambda g: g.reshape(a.shape))
 
 
@@ -56,7 +56,7 @@ def permute(a, dims):
     if sorted(dims) != list(range(a.ndim)):
         raise ValueError(f"permute: dims {dims} are not a permutation of {a.ndim} dimensions")
     inverse = tuple(sorted(range(a.ndim), key=lambda i: dims[i]))
-    return _view("permute", a, a.data.transpose(dims), lambda g: permute(g, inverse))
+    return _view("permute", a, a.array.transpose(dims), lambda g: permute(g, inverse))
 
 
 def transpose(a, dim0, dim1):
@@ -90,18 +90,18 @@ def expand(a, shape):
     if shape == a.shape:
         return a
     try:
-        data = backend.xp.broadcast_to(a.data, shape)
+        data = backend.xp.broadcast_to(a.array, shape)
     except ValueError:
         raise ValueError(f"expand: shape {a.shape} cannot be broadcast to {shape}") from None
     return _view("expand", a, data, lambda g: unbroadcast(g, a.shape))
 
 
-def _raw_index(index):
+def raw_index(index):
     """Turn Tensors inside an index into arrays."""
     if isinstance(index, tuple):
-        return tuple(_raw_index(i) for i in index)
+        return tuple(raw_index(i) for i in index)
     if isinstance(index, Tensor):
-        return index.data
+        return index.array
     if isinstance(index, list):
         return backend.asarray(index)
     return index
@@ -109,8 +109,8 @@ def _raw_index(index):
 
 def getitem(a, index):
     """``a[index]``: basic slicing, integer arrays (embedding lookups), boolean masks."""
-    index = _raw_index(index)
-    data = a.data[index]
+    index = raw_index(index)
+    data = a.array[index]
     return _view("getitem", a, data, lambda g: index_add(g, index, a.shape))
 
 
@@ -119,10 +119,29 @@ def index_add(values, index, shape):
     xp = backend.xp
     data = xp.zeros(shape, dtype=values.dtype)
     if _is_basic(index):
-        data[index] = values.data
+        data[index] = values.array
     else:
-        xp.add.at(data, index, values.data)
+        xp.add.at(data, index, values.array)
     return _view("index_add", values, data, lambda g: getitem(g, index))
+
+
+def index_put(a, index, values):
+    """``a`` with ``values`` written at ``index`` (the op behind ``a[index] = values``).
+
+    The gradient reaches ``a`` everywhere except at ``index`` and ``values``
+    at ``index`` (summed where ``values`` was broadcast)."""
+    index = raw_index(index)
+    if isinstance(values, Tensor):
+        data = a.array.copy()
+        data[index] = values.array
+        out = make_result(data, (a, values), None, "index_put", saved=())
+        if out.requires_grad:
+            out._backward = lambda g: (index_put(g, index, 0.0),
+                                       unbroadcast(getitem(g, index), values.shape))
+        return out
+    data = a.array.copy()
+    data[index] = values
+    return _view("index_put", a, data, lambda g: index_put(g, index, 0.0))
 
 
 def _is_basic(index):
@@ -146,7 +165,7 @@ def _along_axis(index, dim):
 
 def gather(a, dim, index):
     """``out[i][j] = a[index[i][j]][j]`` for ``dim=0`` (PyTorch's gather)."""
-    index = _raw_index(index)
+    index = raw_index(index)
     if index.ndim != a.ndim:
         raise ValueError(f"gather: index has {index.ndim} dims but input has {a.ndim}")
     return getitem(a, _along_axis(index, normalize_dim(dim, a.ndim)))
@@ -159,11 +178,11 @@ def cat(tensors, dim=0):
         raise ValueError("cat needs at least one tensor")
     axis = normalize_dim(dim, tensors[0].ndim)
     try:
-        data = backend.xp.concatenate([t.data for t in tensors], axis=axis)
+        data = backend.xp.concatenate([t.array for t in tensors], axis=axis)
     except ValueError:
         shapes = [t.shape for t in tensors]
         raise ValueError(f"cat: shapes {shapes} differ outside dim {dim}") from None
-    out = make_result(data, tuple(tensors), None, "cat")
+    out = make_result(data, tuple(tensors), None, "cat", saved=())
     if out.requires_grad:
         bounds, start = [], 0
         for t in tensors:
@@ -193,6 +212,6 @@ def pad(a, pad, value=0.0):
     widths = [(0, 0)] * a.ndim
     for i in range(len(pad) // 2):
         widths[a.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
-    data = backend.xp.pad(a.data, widths, constant_values=value)
+    data = backend.xp.pad(a.array, widths, constant_values=value)
     crop = tuple(slice(lo, n + lo) for (lo, _), n in zip(widths, a.shape))
     return _view("pad", a, data, lambda g: g[crop])

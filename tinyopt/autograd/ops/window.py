@@ -23,11 +23,11 @@ def unfold(x, kernel_size, stride):
     if oh <= 0 or ow <= 0:
         raise ValueError(f"unfold: kernel {kernel_size} is larger than the (padded) input "
                          f"{(h, w)}")
-    s = x.data.strides
+    s = x.array.strides
     patches = backend.xp.lib.stride_tricks.as_strided(
-        x.data, (n, c, kh, kw, oh, ow), (s[0], s[1], s[2], s[3], s[2] * sh, s[3] * sw),
+        x.array, (n, c, kh, kw, oh, ow), (s[0], s[1], s[2], s[3], s[2] * sh, s[3] * sw),
         writeable=False)
-    out = make_result(patches, (x,), None, "unfold")
+    out = make_result(patches, (x,), None, "unfold", saved=())
     if out.requires_grad:
         out._backward = lambda g: (fold(g, (h, w), stride),)
     return out
@@ -40,8 +40,8 @@ def fold(patches, image_size, stride):
     data = backend.xp.zeros((n, c, h, w), dtype=patches.dtype)
     for i in range(kh):
         for j in range(kw):
-            data[:, :, i:i + sh * oh:sh, j:j + sw * ow:sw] += patches.data[:, :, i, j]
-    out = make_result(data, (patches,), None, "fold")
+            data[:, :, i:i + sh * oh:sh, j:j + sw * ow:sw] += patches.array[:, :, i, j]
+    out = make_result(data, (patches,), None, "fold", saved=())
     if out.requires_grad:
         out._backward = lambda g: (unfold(g, (kh, kw), stride),)
     return out

@@ -29,7 +29,7 @@ def linear(x, weight, bias=None):
 
 def embedding(indices, weight):
     """Rows of ``weight`` picked by integer ``indices`` (any shape)."""
-    data = indices.data if isinstance(indices, Tensor) else backend.asarray(indices)
+    data = indices.array if isinstance(indices, Tensor) else backend.asarray(indices)
     if data.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be integers, got dtype {data.dtype}")
     if data.size and (data.min() < 0 or data.max() >= weight.shape[0]):
@@ -122,10 +122,10 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
         var = x.var(dim=dims, keepdim=True, correction=0)
         if running_mean is not None:
             count = x.numel() // x.shape[1]
-            unbiased = var.data.reshape(-1) * (count / max(count - 1, 1))
-            running_mean.data[...] = (1 - momentum) * running_mean.data \
-                + momentum * mean.data.reshape(-1)
-            running_var.data[...] = (1 - momentum) * running_var.data + momentum * unbiased
+            unbiased = var.array.reshape(-1) * (count / max(count - 1, 1))
+            running_mean.array[...] = (1 - momentum) * running_mean.array \
+                + momentum * mean.array.reshape(-1)
+            running_var.array[...] = (1 - momentum) * running_var.array + momentum * unbiased
     else:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: running_mean and running_var are needed when "

@@ -38,7 +38,7 @@ def _same_shape(name, input, target):
 
 
 def _class_indices(name, target, batch, classes):
-    data = target.data if isinstance(target, Tensor) else backend.asarray(target)
+    data = target.array if isinstance(target, Tensor) else backend.asarray(target)
     if data.dtype.kind not in "iu":
         raise TypeError(f"{name}: target must hold integer class indices, got dtype {data.dtype}")
     if data.shape != (batch,):
@@ -95,5 +95,5 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
     _same_shape("huber_loss", input, target)
     diff = input - target
     size = diff.abs()
-    loss = ew.where(size.data < delta, 0.5 * diff * diff, delta * (size - 0.5 * delta))
+    loss = ew.where(size.array < delta, 0.5 * diff * diff, delta * (size - 0.5 * delta))
     return _reduce(loss, reduction)

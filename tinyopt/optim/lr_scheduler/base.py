@@ -31,7 +31,7 @@ Differences from ``torch.optim.lr_scheduler`` (all deliberate):
 import copy
 import warnings
 
-from ..grad_scaler import skipped_steps
+from ...amp.grad_scaler import skipped_steps
 
 
 def check_optimizer(optimizer):

@@ -115,12 +115,12 @@ class AveragedModel(Module):
 
     def update_parameters(self, model):
         """Fold ``model``'s current weights into the average."""
-        averages = [t.data for t in self._tensors(self.module)]
-        currents = [t.data for t in self._tensors(model)]
+        averages = [t.array for t in self._tensors(self.module)]
+        currents = [t.array for t in self._tensors(model)]
         if len(averages) != len(currents):
             raise ValueError(f"the model has {len(currents)} parameters, the averaged copy "
                              f"{len(averages)}: pass the model it was built from")
-        count = int(self.n_averaged.data)
+        count = int(self.n_averaged.array)
         if count == 0:
             for average, current in zip(averages, currents):
                 average[...] = current
@@ -131,8 +131,8 @@ class AveragedModel(Module):
             (self.multi_avg_fn or get_swa_multi_avg_fn())(averages, currents, count)
         if not self.use_buffers:
             for mine, theirs in zip(self.module.buffers(), model.buffers()):
-                mine.data[...] = theirs.data
-        self.n_averaged.data += 1
+                mine.array[...] = theirs.array
+        self.n_averaged.array += 1
 
 
 class EMA:
@@ -150,29 +150,29 @@ class EMA:
     def __init__(self, model, decay=0.999):
         _check_decay(decay)
         self.model, self.decay, self.num_updates = model, decay, 0
-        self.shadow = [p.data.copy() for p in model.parameters()]
+        self.shadow = [p.array.copy() for p in model.parameters()]
         self._update = get_ema_multi_avg_fn(decay)
 
     def update(self):
         """Fold the model's current parameters into the averages."""
-        self._update(self.shadow, [p.data for p in self.model.parameters()], self.num_updates)
+        self._update(self.shadow, [p.array for p in self.model.parameters()], self.num_updates)
         self.num_updates += 1
 
     def copy_to(self, model=None):
         """Write the averages into ``model``'s parameters (default: the tracked model)."""
         for param, average in zip((model or self.model).parameters(), self.shadow):
-            param.data[...] = average
+            param.array[...] = average
 
     @contextlib.contextmanager
     def average_parameters(self):
         """A ``with`` block in which the model holds the averages; its weights return after."""
-        saved = [p.data.copy() for p in self.model.parameters()]
+        saved = [p.array.copy() for p in self.model.parameters()]
         self.copy_to()
         try:
             yield self.model
         finally:
             for param, value in zip(self.model.parameters(), saved):
-                param.data[...] = value
+                param.array[...] = value
 
     def state_dict(self):
         """``{'decay', 'num_updates', 'shadow'}`` (copies)."""
@@ -202,9 +202,9 @@ def update_bn(loader, model, device=None):
         return
     momenta = {}
     for layer in layers:
-        layer.running_mean.data[...] = 0
-        layer.running_var.data[...] = 1
-        layer.num_batches_tracked.data[...] = 0
+        layer.running_mean.array[...] = 0
+        layer.running_var.array[...] = 1
+        layer.num_batches_tracked.array[...] = 0
         momenta[layer], layer.momentum = layer.momentum, None
     was_training = model.training
     model.train()

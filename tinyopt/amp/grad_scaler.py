@@ -47,7 +47,7 @@ def _float32(value):
 
 
 def _grads(optimizer):
-    return [p.grad for group in optimizer.param_groups for p in group["params"]
+    return [p.grad.array for group in optimizer.param_groups for p in group["params"]
             if p.grad is not None]
 
 
@@ -55,6 +55,9 @@ class GradScaler:
     """Scale the loss up for a float16 backward pass, and the gradients back down.
 
     Args:
+        device: ``"cuda"`` (PyTorch's default) or ``"cpu"``: where the scaled
+            model runs. Unlike PyTorch's, a "cuda" scaler without a GPU is not
+            disabled: the CPU float16 pass it serves is tinyopt's simulation of it.
         init_scale: the starting scale S (default 2**16).
         growth_factor: S grows by this after ``growth_interval`` finite steps (default 2).
         backoff_factor: S shrinks by this after a step with inf/NaN (default 0.5).
@@ -62,8 +65,11 @@ class GradScaler:
         enabled: False makes every method a pass-through (``scale`` returns its input).
     """
 
-    def __init__(self, init_scale=2.0 ** 16, growth_factor=2.0, backoff_factor=0.5,
-                 growth_interval=2000, enabled=True):
+    def __init__(self, device="cuda", init_scale=2.0 ** 16, growth_factor=2.0,
+                 backoff_factor=0.5, growth_interval=2000, enabled=True):
+        if device not in ("cpu", "cuda"):
+            raise ValueError(f"device must be 'cpu' or 'cuda', got {device!r}")
+        self.device = device
         if not init_scale > 0 or not math.isfinite(init_scale):
             raise ValueError(f"init_scale must be a finite number > 0, got {init_scale}")
         if not growth_factor > 1.0:
@@ -132,7 +138,7 @@ class GradScaler:
         for grad in _grads(optimizer):
             if grad.dtype == backend.xp.float16:
                 raise ValueError("GradScaler cannot unscale float16 gradients: keep float32 "
-                                 "master weights (tinyopt.optim.amp.LowPrecisionModel)")
+                                 "master weights (tinyopt.amp.LowPrecisionModel)")
             grad *= grad.dtype.type(inverse)
             found_inf = found_inf or not bool(backend.xp.isfinite(grad).all())
         record.update(unscaled=True, found_inf=found_inf)

@@ -21,8 +21,8 @@ Example::
 import contextlib
 import math
 
-from .. import backend
-from ..autograd import Tensor
+from ... import backend
+from ...autograd import Tensor
 
 
 def _as_list(parameters):
@@ -62,13 +62,13 @@ def get_total_norm(arrays, norm_type=2.0, error_if_nonfinite=False):
 
 def grad_norm(parameters, norm_type=2.0):
     """The total ``norm_type``-norm of the gradients of ``parameters`` (those that have one)."""
-    grads = [p.grad for p in _as_list(parameters) if p.grad is not None]
+    grads = [p.grad.array for p in _as_list(parameters) if p.grad is not None]
     return float(get_total_norm(grads, norm_type))
 
 
 def clip_grads_with_norm_(parameters, max_norm, total_norm):
     """Scale the gradients in place by ``min(1, max_norm / (total_norm + 1e-6))``."""
-    grads = [p.grad for p in _as_list(parameters) if p.grad is not None]
+    grads = [p.grad.array for p in _as_list(parameters) if p.grad is not None]
     if not grads:
         return
     coefficient = max_norm / (total_norm + 1e-6)
@@ -99,7 +99,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     if not float(max_norm) > 0:
         raise ValueError(f"max_norm must be > 0, got {max_norm}")
     parameters = _as_list(parameters)
-    grads = [p.grad for p in parameters if p.grad is not None]
+    grads = [p.grad.array for p in parameters if p.grad is not None]
     total = get_total_norm(grads, norm_type, error_if_nonfinite)
     if grads:
         dtype = backend.xp.result_type(*grads)
@@ -113,9 +113,9 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
         raise ValueError(f"clip_value must be > 0, got {clip_value}")
     for param in _as_list(parameters):
         if param.grad is not None:
-            backend.xp.clip(param.grad, -clip_value, clip_value, out=param.grad)
+            backend.xp.clip(param.grad.array, -clip_value, clip_value, out=param.grad.array)
 
 
 def weight_norm(parameters, norm_type=2.0):
     """The total ``norm_type``-norm of the parameters' values (what ``fit`` records per step)."""
-    return float(get_total_norm([p.data for p in _as_list(parameters)], norm_type))
+    return float(get_total_norm([p.array for p in _as_list(parameters)], norm_type))

@@ -38,39 +38,16 @@ import copy
 
 from .. import backend
 from ..autograd import Tensor
-from ..autograd.tensor import make_result
+from ..autograd.ops.elementwise import bfloat16_round, round_to_bfloat16
 
 PRECISIONS = ("float16", "bfloat16")
-
-
-def round_to_bfloat16(array):
-    """``array`` rounded to the nearest bfloat16 (ties to even), returned as float32.
-
-    Keeps the top 16 bits of each float32: sign, 8 exponent bits, 7 stored
-    mantissa bits. NaN stays NaN; values beyond bfloat16's largest finite
-    number round to ±inf. (Float64 input is rounded to float32 first.)
-    """
-    xp = backend.xp
-    values = xp.asarray(array, dtype=xp.float32)
-    bits = values.view(xp.uint32)
-    lowest_kept_bit = (bits >> xp.uint32(16)) & xp.uint32(1)
-    rounded = (bits + xp.uint32(0x7FFF) + lowest_kept_bit) & xp.uint32(0xFFFF0000)
-    return xp.where(xp.isnan(values), values, rounded.view(xp.float32))
-
-
-def bfloat16_round(tensor):
-    """A Tensor op: the values rounded to bfloat16; its gradient is rounded on the way back."""
-    out = make_result(round_to_bfloat16(tensor.data), (tensor,), None, "bfloat16_round")
-    if out.requires_grad:
-        out._backward = lambda grad: (bfloat16_round(grad),)
-    return out
 
 
 def _to_precision(tensor, precision):
     if not isinstance(tensor, Tensor) or not backend.is_float(tensor.dtype):
         return tensor
     if precision == "float16":
-        return tensor.half() if tensor.requires_grad else Tensor(tensor.data.astype("float16"))
+        return tensor.half() if tensor.requires_grad else Tensor(tensor.array.astype("float16"))
     return bfloat16_round(tensor)
 
 
@@ -113,9 +90,9 @@ class LowPrecisionModel:
         """Set the copy's weights to the masters', rounded to the low precision."""
         for master, working in self._pairs():
             if self.precision == "float16":
-                working.data = master.data.astype("float16")
+                working.array = master.array.astype("float16")
             else:
-                working.data = round_to_bfloat16(master.data)
+                working.array = round_to_bfloat16(master.array)
 
     def copy_grads_to_master(self):
         """Add the copy's gradients (as float32) to the masters' ``.grad`` and clear the copy's;
@@ -123,11 +100,14 @@ class LowPrecisionModel:
         for master, working in self._pairs():
             if working.grad is None:
                 continue
-            grad = working.grad.astype(master.data.dtype)
-            master.grad = grad if master.grad is None else master.grad + grad
+            grad = working.grad.array.astype(master.array.dtype)
+            if master.grad is None:
+                master.grad = grad
+            else:
+                master.grad.array += grad
             working.grad = None
         for master, working in zip(self.master.buffers(), self.module.buffers()):
-            master.data[...] = working.data
+            master.array[...] = working.array
 
     def __call__(self, *inputs, **kwargs):
         self.module.train(self.master.training)

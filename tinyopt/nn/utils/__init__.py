@@ -1,0 +1,7 @@
+"""Utilities over a model's parameters, where PyTorch keeps them (``torch.nn.utils``)."""
+from .clip_grad import (clip_grad_norm_, clip_grad_value_, clip_grads_with_norm_, get_total_norm,
+                        grad_norm, weight_norm)
+from .convert_parameters import parameters_to_vector, vector_to_parameters
+
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_", "get_total_norm",
+           "grad_norm", "weight_norm", "parameters_to_vector", "vector_to_parameters"]
