@@ -114,7 +114,7 @@ class Tensor(InplaceMethods, ConversionMethods):
     @property
     def _version(self):
         """How many in-place writes this tensor has seen (PyTorch's ``t._version``)."""
-        return self._version_box[0]
+        return int(self._version_box[0])
 
     @property
     def grad_fn(self):

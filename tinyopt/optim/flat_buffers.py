@@ -114,14 +114,17 @@ class FlatGroup:
             param.array = value_view
             if grad is not None:
                 grad.array = grad_view
-        self._grad_tensors = grads
-        """The gradient Tensors bound to the views at the last check."""
-        self._every_param_had_grad = all(grad is not None for grad in grads)
         self.state = {}
         """State key (``'exp_avg'``, ...) -> (flat buffer, views), created on first use."""
         self._all_positions = tuple(range(len(self.params)))
         self.with_grad = tuple(n for n, grad in enumerate(grads) if grad is not None)
         """Positions of the parameters with a gradient (set by ``adopt_rebound_arrays``)."""
+        self.versions = numpy.array([p._version_box[0] for p in self.params], dtype=numpy.int64)
+        """The parameters' version counters, packed too: each one's box becomes a view of
+        one entry, so ``count_writes`` bumps them all in one call. (A ``detach()``-ed copy
+        made before packing keeps the old box and stops seeing the count.)"""
+        for number, param in enumerate(self.params):
+            param._version_box = self.versions[number:number + 1]
         self._segment_cache = {}
         """``(rule, keys)`` -> (positions, starts, stops) of the last one-update run."""
 
@@ -162,21 +165,28 @@ class FlatGroup:
                         return False
                     view[...] = data
                     param.array = view
+        try:  # one pass in C; a missing gradient (None has no .array) takes the slow path
+            if all(map(is_, map(_ARRAY_OF, map(_GRAD_OF, self.params)), self.grad_views)):
+                self.with_grad = self._all_positions
+                return True
+        except AttributeError:
+            pass
         grads = list(map(_GRAD_OF, self.params))
-        if self._every_param_had_grad and all(map(is_, grads, self._grad_tensors)) and all(
-                map(is_, map(_ARRAY_OF, grads), self.grad_views)):
-            self.with_grad = self._all_positions
-            return True
         for grad, view in zip(grads, self.grad_views):
             if grad is not None and grad.array is not view:
                 view[...] = grad.array
                 grad.array = view
-        self._grad_tensors = grads
         with_grad = tuple(n for n, grad in enumerate(grads) if grad is not None)
-        self._every_param_had_grad = len(with_grad) == len(grads)
         if with_grad != self.with_grad:  # else keep the old tuple: cached segments match it
             self.with_grad = with_grad
         return True
+
+    def count_writes(self):
+        """Bump the version counter of every parameter with a gradient (those ``run`` wrote)."""
+        if self.with_grad is self._all_positions:
+            self.versions += 1
+        else:
+            self.versions[list(self.with_grad)] += 1
 
     def run(self, executor, updates):
         """Run ``updates`` (a list of ``Update``) as one ``executor.run_flat`` call per rule.

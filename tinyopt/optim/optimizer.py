@@ -184,7 +184,11 @@ class Optimizer:
 
         A graph built before this step and used for ``backward`` after it
         then raises, instead of silently mixing old and new weights."""
-        for group in self.param_groups:
+        for number, group in enumerate(self.param_groups):
+            flat = self._flat_groups.get(number)
+            if flat is not None and flat.holds(group["params"]):
+                flat.count_writes()
+                continue
             for param in group["params"]:
                 if param._grad is not None:
                     param._version_box[0] += 1
