@@ -26,13 +26,12 @@ Example::
 """
 import copy
 import functools
-import numbers
 from collections import defaultdict
 
 from .. import backend
 from ..autograd import Tensor, enable_grad
 from ..kernels import default_executor_name, get_executor
-from . import state_memory
+from . import saved_state, state_memory, step_guards
 from .flat_buffers import NOT_IN_STATE, FlatGroup, Update
 
 _SET_MESSAGE = ("params must be an ordered collection (list, tuple, generator), not a set: "
@@ -78,6 +77,8 @@ class Optimizer:
         self._flat_groups = {}
         self.steps_taken = 0
         """Calls of ``step`` since construction (not saved in ``state_dict``)."""
+        self.skipped_steps = 0
+        """Steps skipped for a non-finite gradient (``nonfinite="skip"``)."""
         self.executor = default_executor_name()
         groups = list(params)
         if not groups:
@@ -175,9 +176,30 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
+        step_guards.check_numeric_hyperparameters(self)
+        if self.nonfinite != "ignore":
+            found = step_guards.nonfinite_gradient(self)
+            if found is not None:
+                if self.nonfinite == "raise":
+                    group, position = found
+                    raise FloatingPointError(
+                        f"step {self.steps_taken + 1}: the gradient of parameter {position} of "
+                        f"param group {group} holds inf or NaN (nonfinite='raise'); nothing "
+                        "was updated")
+                self.skipped_steps += 1
+                return loss
         self._update_parameters()
         self._count_writes()
         return loss
+
+    @property
+    def nonfinite(self):
+        """What ``step`` does with an inf/NaN gradient: "ignore" (default), "raise" or "skip"."""
+        return self.__dict__.get("_nonfinite", "ignore")
+
+    @nonfinite.setter
+    def nonfinite(self, mode):
+        self._nonfinite = step_guards.check_nonfinite_mode(mode)
 
     def _count_writes(self):
         """Bump the version counter of every parameter the step wrote, as ``p.add_`` would.
@@ -251,12 +273,12 @@ class Optimizer:
             for param, state in zip(params, states):
                 if not state:
                     state.update(self._init_state(param, group))
-        counter_keys = [k for k, v in states[0].items() if not _is_array(v)]
+        counter_keys = [k for k, v in states[0].items() if not saved_state.is_array(v)]
         if self._counters_decide_updates and len(params) > 1 and _states_agree(states):
             rule, arrays, scalars = self._prepare_update(params[0], group, states[0])
             counters = {k: states[0][k] for k in counter_keys}
             keys = _state_keys(states[0], arrays)
-            born = any(_is_array(v) for v in counters.values())  # e.g. SGD's first buffer
+            born = any(map(saved_state.is_array, counters.values()))  # SGD's first buffer
             if not born and NOT_IN_STATE not in keys:
                 for key, value in counters.items():
                     for state in states:
@@ -290,7 +312,8 @@ class Optimizer:
             packed = {k: copy.deepcopy(v) for k, v in group.items() if k != "params"}
             packed["params"] = [index_of.setdefault(id(p), len(index_of)) for p in group["params"]]
             groups.append(packed)
-        state = {index_of[id(param)]: {k: _copy_value(v) for k, v in entry.items()}
+        state = {index_of[id(param)]: {k: saved_state.copy_value(v)
+                                       for k, v in entry.items()}
                  for param, entry in self.state.items() if entry and id(param) in index_of}
         return {"state": state, "param_groups": groups}
 
@@ -302,7 +325,7 @@ class Optimizer:
         with state arrays of the wrong shape raises ``ValueError`` naming the
         problem and leaves this optimizer as it was.
         """
-        saved_groups, saved_state = self._check_state_dict(state_dict)
+        saved_groups, saved_entries = self._check_state_dict(state_dict)
         param_of = {}
         new_groups = []
         for group, saved in zip(self.param_groups, saved_groups):
@@ -311,49 +334,23 @@ class Optimizer:
             new_group["params"] = group["params"]
             new_groups.append(new_group)
         new_state = defaultdict(dict)
-        for index, entry in saved_state.items():
+        for index, entry in saved_entries.items():
             param = param_of[index]
-            new_state[param] = {k: _copy_value(v, like=param.array) for k, v in entry.items()}
+            new_state[param] = {k: saved_state.copy_value(v, like=param.array)
+                                for k, v in entry.items()}
         self.param_groups = new_groups
         self.state = new_state
 
     def _check_state_dict(self, state_dict):
         """Validate ``state_dict`` against this optimizer; return its groups and state."""
-        name = type(self).__name__
-        if not isinstance(state_dict, dict) or set(state_dict) != {"state", "param_groups"}:
-            raise ValueError(f"{name}.load_state_dict expects a dict with keys 'state' and "
-                             "'param_groups' (from Optimizer.state_dict())")
-        saved_groups, saved_state = state_dict["param_groups"], state_dict["state"]
-        if len(saved_groups) != len(self.param_groups):
-            raise ValueError(f"loaded state dict has {len(saved_groups)} parameter groups, "
-                             f"{name} has {len(self.param_groups)}")
-        group_of = {}
-        for number, (group, saved) in enumerate(zip(self.param_groups, saved_groups)):
-            ours, theirs = set(group) - {"params"}, set(saved) - {"params"}
-            if ours != theirs:
-                raise ValueError(
-                    f"param group {number} of the loaded state dict has hyper-parameters "
-                    f"{sorted(theirs)}, {name} has {sorted(ours)} (a state dict of another "
-                    "optimizer?)")
-            if len(saved["params"]) != len(group["params"]):
-                raise ValueError(f"param group {number} of the loaded state dict has "
-                                 f"{len(saved['params'])} parameters, {name}'s has "
-                                 f"{len(group['params'])}")
-            self._check_hyperparameters(saved)
-            for index, param in zip(saved["params"], group["params"]):
-                group_of[index] = ({**saved, "params": group["params"]}, param)
-        rule_layout = type(self)._init_state is not Optimizer._init_state
-        for index, entry in saved_state.items():
-            if index not in group_of:
-                raise ValueError(f"loaded state dict has state for parameter {index!r}, "
-                                 "which no param group lists")
-            group, param = group_of[index]
-            if rule_layout:
-                _check_state_entry(index, entry, self._init_state(param, group), param, name)
-            elif not isinstance(entry, dict):
-                raise ValueError(f"state of parameter {index} must be a dict, got "
-                                 f"{type(entry).__name__}")
-        return saved_groups, saved_state
+        return saved_state.check_state_dict(self, state_dict)
+
+    def __getstate__(self):
+        # Flat buffers hold views of the parameters' arrays; a copy (deepcopy, pickle) has
+        # new arrays, so it must pack its own on its first step, not reuse these.
+        state = dict(self.__dict__)
+        state["_flat_groups"] = {}
+        return state
 
     def __repr__(self):
         lines = [f"{type(self).__name__} ("]
@@ -379,10 +376,6 @@ def _counted(step):
     return counted_step
 
 
-def _is_array(value):
-    return hasattr(value, "shape") and not isinstance(value, numbers.Number)
-
-
 def _states_agree(states):
     """True when all ``states`` hold equal numbers, and arrays under the same keys.
 
@@ -399,7 +392,7 @@ def _states_agree(states):
             return False
         if {type(v) for v in values} != {type(value)}:
             return False
-        if not _is_array(value) and values.count(value) != len(values):
+        if not saved_state.is_array(value) and values.count(value) != len(values):
             return False
     return True
 
@@ -409,39 +402,6 @@ def _state_keys(state, arrays):
     key_of = {id(value): key for key, value in state.items()}
     return tuple(None if array is None else key_of.get(id(array), NOT_IN_STATE)
                  for array in arrays)
-
-
-def _copy_value(value, like=None):
-    """An independent copy: arrays copied (to ``like``'s dtype and device), the rest deep-copied.
-
-    Tensors (the state of an optimizer written the PyTorch way) stay Tensors."""
-    if isinstance(value, Tensor):
-        return Tensor(_copy_value(value.array, like))
-    if _is_array(value):
-        if like is None:
-            return value.copy()
-        return backend.xp.array(value, dtype=like.dtype, copy=True)
-    return copy.deepcopy(value)
-
-
-def _check_state_entry(index, entry, expected, param, optimizer_name):
-    """Raise ``ValueError`` unless ``entry`` has the keys and shapes ``expected`` has."""
-    where = f"state of parameter {index}"
-    if not isinstance(entry, dict) or set(entry) != set(expected):
-        keys = sorted(entry) if isinstance(entry, dict) else entry
-        raise ValueError(f"{where} has keys {keys}, {optimizer_name} keeps {sorted(expected)} "
-                         "(a state dict of another optimizer or other options?)")
-    for key, reference in expected.items():
-        value = entry[key]
-        if reference is None and value is None:  # a buffer born on the first step (SGD's)
-            continue
-        if _is_array(reference) or reference is None:
-            if not _is_array(value) or tuple(value.shape) != tuple(param.shape):
-                shape = tuple(value.shape) if _is_array(value) else type(value).__name__
-                raise ValueError(f"{where}: {key!r} has shape {shape}, the parameter has "
-                                 f"{tuple(param.shape)}")
-        elif not isinstance(value, numbers.Real):
-            raise ValueError(f"{where}: {key!r} must be a number, got {type(value).__name__}")
 
 
 Optimizer.step = _counted(Optimizer.step)
