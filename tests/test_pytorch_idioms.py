@@ -265,3 +265,41 @@ def test_custom_optimizer_trains_under_fit():
     losses = history.epochs["train_loss"]
     assert losses[-1] < 0.6 * losses[0]
     assert optimizer.steps_taken == 8 * len(loader)
+
+
+def momentum_rule(p, g, buf, lr, momentum):
+    buf = momentum * buf + g
+    p = p - lr * buf
+    return p, buf
+
+
+class RuleMomentumSGD(tinyopt.optim.Optimizer):
+    """The README's "fast way": a rule and the state it reads."""
+
+    def __init__(self, params, lr=0.1, momentum=0.9):
+        super().__init__(params, dict(lr=lr, momentum=momentum))
+
+    def _init_state(self, param, group):
+        return {"buf": tinyopt.backend.xp.zeros_like(param.array)}
+
+    def _prepare_update(self, param, group, state):
+        return momentum_rule, [state["buf"]], (group["lr"], group["momentum"])
+
+
+@pytest.mark.parametrize("executor", ["numba", "numpy"])
+def test_the_readme_rule_optimizer_equals_torch_sgd_momentum(executor):
+    results = []
+    for T in (tinyopt, torch):
+        model = seeded_mlp(T)
+        if T is tinyopt:
+            optimizer = RuleMomentumSGD(model.parameters(), lr=0.05)
+            optimizer.executor = executor
+        else:
+            optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+        for x, y in batches(T):
+            optimizer.zero_grad()
+            T.nn.functional.cross_entropy(model(x), y).backward()
+            optimizer.step()
+        results.append(weights(model))
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10)
