@@ -10,9 +10,15 @@
 Unless the graph is retained, each node's backward function is dropped after
 use (it holds the saved inputs), so a second pass through it raises.
 """
+import time
+
 from .. import backend
 from .mode import no_grad, enable_grad
 from .tensor import Tensor
+
+
+backward_clock = None
+"""While ``profiler.profile`` is active: called as ``backward_clock(op, seconds)`` per node."""
 
 
 def _freed(_grad):
@@ -94,7 +100,12 @@ def _propagate(outputs, seeds, retain_graph, create_graph):
                 continue
             _check_saved_versions(node)
             parents = node._parents
-            parent_grads = node._backward(grad)
+            if backward_clock is None:
+                parent_grads = node._backward(grad)
+            else:
+                start = time.perf_counter()
+                parent_grads = node._backward(grad)
+                backward_clock(node._op, time.perf_counter() - start)
             if not retain_graph:
                 node._backward, node._parents = _freed, ()
             for parent, parent_grad in zip(parents, parent_grads):

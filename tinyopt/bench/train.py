@@ -1,9 +1,12 @@
-"""Benchmark: one training epoch of the same MLP in tinyopt and in PyTorch.
+"""Benchmark: one training epoch of the same model in tinyopt and in PyTorch.
 
-Both train a 64-256-256-10 ReLU MLP with SGD (momentum 0.9) and cross-entropy
-on the 8x8 digits (or a synthetic set of the same size when scikit-learn is
-missing), float32, on the same mini-batches. The figure of merit is the
-ratio of median epoch times, tinyopt / PyTorch.
+The workloads (``--model mlp|cnn|lstm|attention``, see ``bench.workloads``)
+are written once over the library, so both build the same network and
+train it on the same mini-batches, float32. Epochs alternate between the
+two libraries (a noisy machine slows both alike), the first of each is
+warm-up, and the figure of merit is the ratio of median epoch times,
+tinyopt / PyTorch. ``--profile`` then prints where tinyopt's time goes, op
+by op, forward and backward apart.
 
 Run it with ``tinyopt bench train`` or ``python -m tinyopt.bench.train``.
 """
@@ -14,21 +17,7 @@ import time
 
 import numpy
 
-
-def _dataset(samples):
-    """(X, y) float32/int64 host arrays: the digits when available, else blobs."""
-    try:
-        from ..data import load_digits
-        X, y, _, _ = load_digits(test_fraction=0.2, seed=0)
-        source = "digits"
-    except ImportError:
-        from ..data import make_blobs
-        X, y = make_blobs(n_samples=1437, centers=10, n_features=64, seed=0)
-        source = "blobs"
-    X, y = X.numpy().astype(numpy.float32), y.numpy().astype(numpy.int64)
-    if samples:
-        X, y = X[:samples], y[:samples]
-    return X, y, source
+from .workloads import WORKLOADS, make_optimizer
 
 
 def _batches(n, batch_size, seed):
@@ -36,96 +25,104 @@ def _batches(n, batch_size, seed):
     return [order[i:i + batch_size] for i in range(0, n, batch_size)]
 
 
-def time_tinyopt(X, y, hidden, batch_size, epochs, seed=0):
-    """Seconds per epoch (one float per epoch) for tinyopt."""
-    import tinyopt
-    from tinyopt import nn, optim
-    tinyopt.manual_seed(seed)
-    model = nn.Sequential(nn.Linear(X.shape[1], hidden), nn.ReLU(), nn.Linear(hidden, hidden),
-                          nn.ReLU(), nn.Linear(hidden, 10))
-    optimizer = optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
-    loss_fn = nn.CrossEntropyLoss()
-    times = []
-    for epoch in range(epochs):
+class _Trainer:
+    """One library's model, optimizer and epoch loop for a workload."""
+
+    def __init__(self, T, workload, X, y, hidden, seed=0):
+        self.T, self.X, self.y = T, X, y
+        T.manual_seed(seed)
+        self.model = workload.build(T, hidden)
+        self.optimizer = make_optimizer(T, workload.optimizer, self.model.parameters())
+        self.loss_fn = T.nn.CrossEntropyLoss()
+        self.X_all, self.y_all = T.from_numpy(X), T.from_numpy(numpy.asarray(y, numpy.int64))
+
+    def epoch(self, batch_size, seed):
+        """Train one epoch; return (seconds, last loss)."""
+        T = self.T
         start = time.perf_counter()
-        for index in _batches(len(X), batch_size, epoch):
-            inputs, target = tinyopt.Tensor(X[index]), tinyopt.Tensor(y[index])
-            optimizer.zero_grad()
-            loss = loss_fn(model(inputs), target)
+        for index in _batches(len(self.X), batch_size, seed):
+            index = T.from_numpy(index)
+            inputs, target = self.X_all[index], self.y_all[index]
+            self.optimizer.zero_grad()
+            loss = self.loss_fn(self.model(inputs), target.reshape(-1))
             loss.backward()
-            optimizer.step()
-        times.append(time.perf_counter() - start)
-    return times, loss.item()
+            self.optimizer.step()
+        return time.perf_counter() - start, loss.item()
 
 
-def time_torch(X, y, hidden, batch_size, epochs, seed=0):
-    """Seconds per epoch for PyTorch on the same batches, or None without torch."""
+def run(model="mlp", hidden=None, batch_size=None, epochs=3, samples=None):
+    """Time both libraries on ``model``, epochs alternating; return a result dict."""
+    import tinyopt
+    workload = WORKLOADS[model]
+    hidden = hidden or (256 if model == "mlp" else 64)
+    batch_size = batch_size or workload.batch_size
+    X, y = workload.data(samples or workload.samples)
+    trainers = {"tinyopt": _Trainer(tinyopt, workload, X, y, hidden)}
     try:
         import torch
+        trainers["torch"] = _Trainer(torch, workload, X, y, hidden)
     except ImportError:
-        return None, None
-    torch.manual_seed(seed)
-    nn = torch.nn
-    model = nn.Sequential(nn.Linear(X.shape[1], hidden), nn.ReLU(), nn.Linear(hidden, hidden),
-                          nn.ReLU(), nn.Linear(hidden, 10))
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
-    loss_fn = nn.CrossEntropyLoss()
-    X_t, y_t = torch.from_numpy(X), torch.from_numpy(y)
-    times = []
-    for epoch in range(epochs):
-        start = time.perf_counter()
-        for index in _batches(len(X), batch_size, epoch):
-            index = torch.from_numpy(index)
-            optimizer.zero_grad()
-            loss = loss_fn(model(X_t[index]), y_t[index])
-            loss.backward()
-            optimizer.step()
-        times.append(time.perf_counter() - start)
-    return times, loss.item()
-
-
-def run(hidden=256, batch_size=32, epochs=5, samples=None):
-    """Time both libraries (first epoch is warm-up) and return a result dict."""
-    X, y, source = _dataset(samples)
-    ours, our_loss = time_tinyopt(X, y, hidden, batch_size, epochs + 1)
-    theirs, their_loss = time_torch(X, y, hidden, batch_size, epochs + 1)
-    result = {"dataset": source, "samples": len(X), "hidden": hidden, "batch_size": batch_size,
-              "epochs_timed": epochs, "tinyopt_ms_per_epoch": 1e3 * statistics.median(ours[1:]),
-              "tinyopt_final_loss": our_loss}
-    if theirs is not None:
-        result["torch_ms_per_epoch"] = 1e3 * statistics.median(theirs[1:])
-        result["torch_final_loss"] = their_loss
+        pass
+    times = {name: [] for name in trainers}
+    losses = {}
+    for epoch in range(epochs + 1):  # epoch 0 warms up (compiles, caches)
+        for name, trainer in trainers.items():
+            seconds, losses[name] = trainer.epoch(batch_size, epoch)
+            if epoch:
+                times[name].append(seconds)
+    result = {"model": model, "describe": workload.describe, "samples": len(X),
+              "hidden": hidden, "batch_size": batch_size, "optimizer": workload.optimizer,
+              "epochs_timed": epochs,
+              "tinyopt_ms_per_epoch": 1e3 * statistics.median(times["tinyopt"]),
+              "tinyopt_final_loss": losses["tinyopt"]}
+    if "torch" in trainers:
+        result["torch_ms_per_epoch"] = 1e3 * statistics.median(times["torch"])
+        result["torch_final_loss"] = losses["torch"]
         result["ratio_tinyopt_over_torch"] = (result["tinyopt_ms_per_epoch"]
                                               / result["torch_ms_per_epoch"])
-    return result
+    return result, trainers["tinyopt"]
 
 
 def add_arguments(parser):
     """The command-line options of this benchmark."""
-    parser.add_argument("--hidden", type=int, default=256, help="hidden width (default 256)")
-    parser.add_argument("--batch-size", type=int, default=32, help="batch size (default 32)")
-    parser.add_argument("--epochs", type=int, default=5, help="timed epochs (default 5)")
+    parser.add_argument("--model", choices=sorted(WORKLOADS), default="mlp",
+                        help="the workload (default mlp)")
+    parser.add_argument("--hidden", type=int, default=None,
+                        help="hidden width (default 256 for mlp, else 64)")
+    parser.add_argument("--batch-size", type=int, default=None,
+                        help="batch size (default 32 for mlp, else 64)")
+    parser.add_argument("--epochs", type=int, default=3, help="timed epochs (default 3)")
     parser.add_argument("--samples", type=int, default=None, help="use only this many samples")
+    parser.add_argument("--profile", action="store_true",
+                        help="then print tinyopt's slowest ops, forward and backward apart")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
 def main(args):
     """Run the benchmark with parsed ``args`` and print a table (or JSON)."""
-    for name in ("hidden", "batch_size", "epochs"):
-        if getattr(args, name) <= 0:
+    for name in ("hidden", "batch_size", "epochs", "samples"):
+        value = getattr(args, name)
+        if value is not None and value <= 0:
             raise SystemExit(f"--{name.replace('_', '-')} must be a positive int")
-    result = run(args.hidden, args.batch_size, args.epochs, args.samples)
+    result, trainer = run(args.model, args.hidden, args.batch_size, args.epochs, args.samples)
+    if args.profile:
+        from ..autograd.profiler import profile
+        with profile() as report:
+            trainer.epoch(result["batch_size"], seed=0)
+        result["profile"] = report.rows()
     if args.json:
         print(json.dumps(result, indent=2))
         return
-    print(f"one epoch, {result['samples']} samples of {result['dataset']}, MLP 64-"
-          f"{args.hidden}-{args.hidden}-10, batch {args.batch_size}, SGD momentum, float32")
+    print(f"one epoch: {result['describe']} ({result['samples']} samples), batch "
+          f"{result['batch_size']}, {result['optimizer']}, float32")
     print(f"  tinyopt  {result['tinyopt_ms_per_epoch']:8.1f} ms/epoch")
     if "torch_ms_per_epoch" in result:
         print(f"  pytorch  {result['torch_ms_per_epoch']:8.1f} ms/epoch")
         print(f"  ratio tinyopt / pytorch = {result['ratio_tinyopt_over_torch']:.2f}x")
     else:
         print("  pytorch  not installed (pip install 'tinyopt[torch]') - no ratio")
+    if args.profile:
+        print(report.table())
 
 
 if __name__ == "__main__":

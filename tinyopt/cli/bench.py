@@ -1,6 +1,6 @@
 """``tinyopt bench``: benchmarks against PyTorch, each measured in the same run.
 
-    tinyopt bench train   one epoch of the same MLP in tinyopt and PyTorch, and the ratio
+    tinyopt bench train   one epoch of the same model (mlp, cnn, lstm, attention) in both, and the ratio
     tinyopt bench step    one optimizer step: numpy vs numba vs PyTorch, against bandwidth probes
 
 The benchmarks live in ``tinyopt.bench``; this file only wires their

@@ -1,0 +1,57 @@
+"""``tinyopt bench train --model ...``: every workload runs in a small mode, and its profile adds up.
+
+Speed itself is measured by running the benchmark, never asserted here.
+"""
+import json
+
+import numpy as np
+import pytest
+
+import tinyopt
+from tinyopt import cli
+from tinyopt.autograd.profiler import profile
+from tinyopt.bench.workloads import WORKLOADS
+
+
+@pytest.mark.parametrize("model", sorted(WORKLOADS))
+def test_each_workload_trains_in_both_libraries_with_a_ratio(model, capsys):
+    code = cli.main(["bench", "train", "--model", model, "--samples", "64", "--epochs", "1",
+                     "--json"])
+    assert code == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["model"] == model and result["samples"] == 64
+    assert np.isfinite(result["tinyopt_final_loss"])
+    if "torch_ms_per_epoch" in result:
+        assert result["ratio_tinyopt_over_torch"] > 0
+
+
+@pytest.mark.parametrize("model", sorted(WORKLOADS))
+def test_the_same_workload_code_builds_the_same_network_in_both_libraries(model):
+    torch = pytest.importorskip("torch")
+    ours, theirs = WORKLOADS[model].build(tinyopt, 16), WORKLOADS[model].build(torch, 16)
+    shapes = [tuple(p.shape) for p in ours.parameters()]
+    assert shapes == [tuple(p.shape) for p in theirs.parameters()]
+
+
+def test_profile_charges_forward_ops_once_and_times_backward_by_op():
+    x = tinyopt.randn(8, 4, requires_grad=True)
+    layer = tinyopt.nn.Linear(4, 3)
+    with profile() as report:
+        loss = layer(x).softmax(-1).mean()
+        loss.backward()
+    rows = report.rows()
+    phases = {(r["phase"], r["op"]) for r in rows}
+    assert ("forward", "linear") in phases and ("backward", "linear") in phases
+    assert all(r["ms"] >= 0 and r["calls"] > 0 for r in rows)
+    assert "forward:" in report.table() and "backward:" in report.table()
+    # outside the block the ops are the originals again
+    from tinyopt.autograd.ops import linalg
+    assert linalg.linear.__module__ == "tinyopt.autograd.ops.linalg"
+    assert not hasattr(linalg.linear, "__wrapped__")
+
+
+def test_bench_train_profile_prints_the_table(capsys):
+    assert cli.main(["bench", "train", "--model", "mlp", "--samples", "64", "--epochs", "1",
+                     "--profile"]) == 0
+    out = capsys.readouterr().out
+    assert "forward:" in out and "backward:" in out
