@@ -26,11 +26,13 @@ def check_state_dict(optimizer, state_dict):
                          f"{name} has {len(optimizer.param_groups)}")
     group_of = {}
     for number, (group, saved) in enumerate(zip(optimizer.param_groups, saved_groups)):
-        ours, theirs = set(group) - {"params"}, set(saved) - {"params"}
-        if ours != theirs:
+        # keys the saved group adds (a scheduler's 'initial_lr', ...) come along, as in
+        # PyTorch; a key of ours that it lacks means another optimizer or other options
+        ours, theirs = set(optimizer.defaults), set(saved) - {"params"}
+        if not ours <= theirs:
             raise ValueError(
                 f"param group {number} of the loaded state dict has hyper-parameters "
-                f"{sorted(theirs)}, {name} has {sorted(ours)} (a state dict of another "
+                f"{sorted(theirs)}, {name} needs {sorted(ours)} (a state dict of another "
                 "optimizer?)")
         if len(saved["params"]) != len(group["params"]):
             raise ValueError(f"param group {number} of the loaded state dict has "
