@@ -15,6 +15,7 @@ import time
 from .. import backend
 from .mode import no_grad, enable_grad
 from .tensor import Tensor
+from .ops.shape import IndexedGrad  # noqa: E402 (after tensor, which loads the ops)
 
 
 backward_clock = None
@@ -83,53 +84,86 @@ def _seed_gradient(output, gradient):
 
 
 def _propagate(outputs, seeds, retain_graph, create_graph):
-    """Run the backward pass; return {id(node): gradient Tensor} for every node reached."""
+    """Run the backward pass; return {id(node): gradient Tensor} for every node reached.
+
+    Without ``create_graph``, gradients meeting at a node are summed into a
+    buffer the engine allocated itself ("owned"), in place. Nodes give up
+    their saved values only once the whole pass has succeeded, so a pass that
+    fails midway (a ``MemoryError``, say) can simply be run again.
+    """
     for output in outputs:
         if not output.requires_grad:
             raise RuntimeError("element of outputs does not require grad and has no graph: "
                                "was it computed under no_grad, or from tensors that do not "
                                "require grad?")
-    grads = {}
+    grads, owned = {}, set()
     for output, seed in zip(outputs, seeds):
         grads[id(output)] = grads[id(output)] + seed if id(output) in grads else seed
     order = topological_order(outputs)
+    done = []
     with enable_grad() if create_graph else no_grad():
         for node in reversed(order):
             grad = grads.get(id(node))
             if grad is None or node._backward is None:
                 continue
             _check_saved_versions(node)
-            parents = node._parents
             if backward_clock is None:
                 parent_grads = node._backward(grad)
             else:
                 start = time.perf_counter()
                 parent_grads = node._backward(grad)
                 backward_clock(node._op, time.perf_counter() - start)
-            if not retain_graph:
-                node._backward, node._parents = _freed, ()
-            for parent, parent_grad in zip(parents, parent_grads):
+            done.append(node)
+            for parent, parent_grad in zip(node._parents, parent_grads):
                 if parent_grad is None or not parent.requires_grad:
                     continue
                 if parent_grad.shape != parent.shape:  # a wrong rule fails here, not later
                     raise RuntimeError(
                         f"backward of {node._op} returned a gradient of shape "
                         f"{parent_grad.shape} for an input of shape {parent.shape}")
-                key = id(parent)
-                grads[key] = grads[key] + parent_grad if key in grads else parent_grad
-    return order, grads
+                _accumulate(grads, owned, id(parent), parent_grad, create_graph)
+    if not retain_graph:
+        for node in done:
+            node._backward, node._parents = _freed, ()
+    return order, grads, owned
+
+
+def _accumulate(grads, owned, key, grad, create_graph):
+    """Add ``grad`` into ``grads[key]``: in place into an owned buffer when recording nothing."""
+    if create_graph:
+        grads[key] = grads[key] + grad if key in grads else grad
+        return
+    existing = grads.get(key)
+    if type(grad) is IndexedGrad:
+        if key not in owned:
+            buffer = backend.xp.zeros(grad.shape, dtype=grad.values.dtype)
+            if existing is not None:
+                buffer += existing.array
+            grads[key], existing = Tensor(buffer), None
+            owned.add(key)
+        grads[key].array[grad.index] += grad.values.array
+    elif existing is None:
+        grads[key] = grad
+    elif key in owned:
+        existing.array += grad.array
+    else:
+        grads[key] = Tensor(existing.array + grad.array)
+        owned.add(key)
 
 
 def backward(output, gradient=None, retain_graph=False):
     """Add d(output)/d(leaf) into ``leaf.grad`` for every leaf that requires grad."""
     seed = _seed_gradient(output, gradient)
-    order, grads = _propagate([output], [seed], retain_graph, create_graph=False)
+    order, grads, owned = _propagate([output], [seed], retain_graph, create_graph=False)
     for node in order:
         grad = grads.get(id(node))
         if node._backward is not None or grad is None:
             continue
         if node._grad is None:
-            node._grad = Tensor(backend.xp.array(grad.array, dtype=node.dtype))
+            if id(node) in owned and grad.dtype == node.dtype:
+                node._grad = grad  # a buffer the pass allocated: nobody else holds it
+            else:
+                node._grad = Tensor(backend.xp.array(grad.array, dtype=node.dtype))
         else:  # in place: views of .grad (flat buffers) and references to it stay valid
             node._grad.array += grad.array
 
@@ -169,7 +203,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             raise RuntimeError(f"inputs[{i}] does not require grad")
     seeds = [_seed_gradient(o, g) for o, g in zip(outputs, grad_outputs)]
     retain = create_graph if retain_graph is None else retain_graph
-    _, grads = _propagate(outputs, seeds, retain, create_graph)
+    _, grads, _ = _propagate(outputs, seeds, retain, create_graph)
     result = []
     for i, tensor in enumerate(inputs):
         found = grads.get(id(tensor))

@@ -8,6 +8,7 @@ pad <-> crop. The pairs are each other's gradients, which keeps second
 derivatives available.
 """
 from ... import backend
+from ..mode import is_grad_enabled
 from ..tensor import Tensor, make_result
 from .broadcast import unbroadcast
 
@@ -107,11 +108,33 @@ def raw_index(index):
     return index
 
 
+class IndexedGrad:
+    """A gradient that is zero except at ``index``: what ``x[index]``'s backward returns.
+
+    The engine adds ``values`` into one buffer of ``shape`` in place, so a
+    loop over ``x[t]`` (a recurrent layer's time steps) costs O(T) in
+    backward, not the O(T^2) of a zero-filled full-size gradient per step.
+    Only plain backward passes use it; ``create_graph=True`` records the
+    ordinary scatter op instead, so second derivatives stay exact.
+    """
+
+    __slots__ = ("index", "values", "shape")
+
+    def __init__(self, index, values, shape):
+        self.index, self.values, self.shape = index, values, shape
+
+
 def getitem(a, index):
     """``a[index]``: basic slicing, integer arrays (embedding lookups), boolean masks."""
     index = raw_index(index)
     data = a.array[index]
-    return _view("getitem", a, data, lambda g: index_add(g, index, a.shape))
+    basic = _is_basic(index)
+
+    def backward(g):
+        if basic and not is_grad_enabled():  # a plain pass: added in place, O(slice)
+            return IndexedGrad(index, g, a.shape)
+        return index_add(g, index, a.shape)
+    return _view("getitem", a, data, backward)
 
 
 def index_add(values, index, shape):
