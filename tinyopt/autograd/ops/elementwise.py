@@ -166,7 +166,14 @@ def erf(a):
 def gelu(a, approximate="none"):
     """GELU: x * Phi(x) (``approximate="none"``) or PyTorch's tanh approximation."""
     if approximate == "none":
-        return 0.5 * a * (1 + erf(a * (1 / math.sqrt(2))))
+        # one op: y = x Phi(x); dy/dx = Phi(x) + x phi(x), in tensor ops so it differentiates again
+        cdf = 0.5 * (1 + backend.erf(a.array * (1 / math.sqrt(2))))
+
+        def grad(g, x, y):
+            Phi = 0.5 * (1 + erf(x * (1 / math.sqrt(2))))
+            phi = exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))
+            return g * (Phi + x * phi)
+        return _unary("gelu", a, (a.array * cdf).astype(a.dtype, copy=False), grad)
     if approximate == "tanh":
         inner = math.sqrt(2 / math.pi) * (a + 0.044715 * a ** 3)
         return 0.5 * a * (1 + tanh(inner))

@@ -5,8 +5,9 @@ Gradients of reductions spread the output gradient back over the reduced axes:
     sum:  dL/dx = expand(g)              mean: expand(g) / n
     max:  g flows to the arg-max (with ``dim``) or is shared equally among ties
     std:  g / (2 std) times var's gradient, and 0 where std = 0 (PyTorch's choice)
-    logsumexp, softmax, log_softmax, var: composed from the ops above, so
-          their gradients (and second derivatives) follow from the chain rule.
+    softmax: y (g - sum(g y))     log_softmax: g - softmax * sum(g)   (one op each)
+    logsumexp, var: composed from the ops above, so their gradients (and
+          second derivatives) follow from the chain rule.
 """
 from collections import namedtuple
 
@@ -136,17 +137,32 @@ def logsumexp(a, dim, keepdim=False):
 
 
 def softmax(a, dim):
-    """exp(a) / sum(exp(a)) along ``dim``, shifted by the maximum for stability."""
+    """exp(a) / sum(exp(a)) along ``dim`` as one op (shifted by the maximum for stability).
+
+    Backward, also one expression: dL/da = y * (g - sum(g * y)) along ``dim``,
+    written in tensor ops so it differentiates again."""
     a = _float32_under_autocast(a)
     axis = normalize_dim(dim, a.ndim)
-    shifted = (a - a.array.max(axis=axis, keepdims=True)).exp()
-    return shifted / sum(shifted, axis, keepdim=True)
+    xp = backend.xp
+    shifted = xp.exp(a.array - a.array.max(axis=axis, keepdims=True))
+    out = make_result(shifted / shifted.sum(axis=axis, keepdims=True), (a,), None, "softmax",
+                      saved=(), saves_output=True)
+    if out.requires_grad:
+        out._backward = lambda g: (out * (g - sum(g * out, axis, keepdim=True)),)
+    return out
 
 
 def log_softmax(a, dim):
-    """a - logsumexp(a) along ``dim``."""
+    """a - logsumexp(a) along ``dim`` as one op; backward: g - softmax(a) * sum(g)."""
     a = _float32_under_autocast(a)
-    return a - logsumexp(a, dim, keepdim=True)
+    axis = normalize_dim(dim, a.ndim)
+    xp = backend.xp
+    shifted = a.array - a.array.max(axis=axis, keepdims=True)
+    data = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+    out = make_result(data, (a,), None, "log_softmax", saved=(), saves_output=True)
+    if out.requires_grad:
+        out._backward = lambda g: (g - out.exp() * sum(g, axis, keepdim=True),)
+    return out
 
 
 def vector_norm(a, ord=2, dim=None, keepdim=False):
