@@ -6,6 +6,8 @@
 import math
 import numbers
 
+from ..autograd import Tensor
+
 _BRACKETS = {"[]": ("<=", "<="), "[)": ("<=", "<"), "(]": ("<", "<="), "()": ("<", "<")}
 
 
@@ -25,6 +27,17 @@ def check_range(name, value, low, high=math.inf, bounds="[)"):
             interval = f">= {low}" if low_op == "<=" else f"> {low}"
             raise ValueError(f"{name} must be {interval}, got {value!r}")
         raise ValueError(f"{name} must be in {bounds[0]}{low}, {high}{bounds[1]}, got {value!r}")
+
+
+def check_lr(value, name="lr"):
+    """Raise unless the learning rate ``value`` is a finite number >= 0 or a 0-d Tensor
+    holding one (PyTorch accepts ``lr=torch.tensor(0.01)``; schedulers keep it a Tensor)."""
+    if isinstance(value, Tensor):
+        if value.data.ndim != 0:
+            raise ValueError(f"Tensor {name} must be 1-element (0-d), got shape "
+                             f"{tuple(value.data.shape)}")
+        value = value.item()
+    check_range(name, value, 0)
 
 
 def check_flag(name, value):
