@@ -40,6 +40,15 @@ def check_lr(value, name="lr"):
     check_range(name, value, 0)
 
 
+def plain_numbers(group):
+    """``group`` with 0-d Tensor hyper-parameters (a Tensor lr) read as Python numbers, for
+    the update rules' scalars; the group itself if it holds none."""
+    if not any(isinstance(v, Tensor) for k, v in group.items() if k != "params"):
+        return group
+    return {k: v.item() if isinstance(v, Tensor) and k != "params" else v
+            for k, v in group.items()}
+
+
 def check_flag(name, value):
     """Raise ``TypeError`` unless ``value`` is ``True`` or ``False``."""
     if not isinstance(value, bool):
