@@ -1,5 +1,5 @@
-"""Scheduler semantics beyond PyTorch parity: closed form == step-by-step, checkpoints in
-either order, clear errors, ReduceLROnPlateau inside combinators, per-group schedules,
+"""Scheduler semantics beyond PyTorch parity: closed form == step-by-step (to rounding for
+the chainable ones), checkpoints in PyTorch's order (and the other, pending optimizer.py), clear errors, ReduceLROnPlateau inside combinators, per-group schedules,
 the call-order warning and the modern schedules' shapes."""
 import math
 import warnings

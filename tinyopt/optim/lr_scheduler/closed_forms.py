@@ -82,7 +82,7 @@ def multistep_lr(step, base_lr, milestones, gamma=0.1):
 
 def constant_lr(step, base_lr, factor=1.0 / 3, total_iters=5):
     """``base_lr · factor`` for the first ``total_iters`` steps, ``base_lr`` after."""
-    check_range("factor", factor, 0, 1, "[]")
+    check_range("factor", factor, 0, 1, "(]")
     check_non_negative_int("total_iters", total_iters)
     return base_lr * factor if step < total_iters else base_lr
 

@@ -73,10 +73,6 @@ class _Combinator(LRScheduler):
                 child._load_checked(state)
         super()._load_checked({k: v for k, v in state_dict.items() if k != "_schedulers"})
 
-    def lr_at(self, step, base_lrs=None):
-        """The composed closed forms at ``step`` (see each combinator)."""
-        raise NotImplementedError
-
 
 class SequentialLR(_Combinator):
     """Run ``schedulers`` in turn: ``schedulers[i]`` from ``milestones[i-1]`` on.

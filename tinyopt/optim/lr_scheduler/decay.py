@@ -198,7 +198,8 @@ class ConstantLR(_FactorScheduler):
 
     Args:
         optimizer: the optimizer.
-        factor: in [0, 1] (default 1/3).
+        factor: in (0, 1] (default 1/3; PyTorch allows 0, which divides by zero at
+            ``total_iters``).
         total_iters: steps at the reduced rate, int >= 0 (default 5).
         last_epoch: -1 to start.
     """
