@@ -40,6 +40,11 @@ def check_lr(value, name="lr"):
     check_range(name, value, 0)
 
 
+SCHEDULER_GROUP_KEYS = frozenset({"initial_lr", "max_lr", "min_lr", "max_momentum",
+                                  "base_momentum", "swa_lr"})
+"""Keys learning-rate schedulers add to param groups, as PyTorch's do (saved with them)."""
+
+
 def plain_numbers(group):
     """``group`` with 0-d Tensor hyper-parameters (a Tensor lr) read as Python numbers, for
     the update rules' scalars; the group itself if it holds none."""
