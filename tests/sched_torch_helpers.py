@@ -1,7 +1,5 @@
 """Shared by the test_sched_torch_*.py files: the same optimizer and schedulers built in
 tinyopt and in torch (float64), stepped side by side and compared to 1e-12."""
-import math
-
 import numpy as np
 import pytest
 
@@ -109,6 +107,3 @@ def run_both(build, steps, kind="sgd", step=None):
                   f"{type(mine).__name__}.get_last_lr() at step {t}")
     return tiny_opt, ref_opt, tiny, ref
 
-
-__all__ = ["math", "torch", "ours", "THEIRS", "BASE", "optimizers", "optimizer_step", "values",
-           "close", "metric", "step_scheduler", "run_both", "RTOL"]

@@ -14,7 +14,6 @@ boundaries live in the param groups (``'max_lr'``, ``'min_lr'``,
 ``closed_forms.cyclic_lr``/``cyclic_momentum`` and
 ``one_cycle_lr``/``one_cycle_momentum``; ``get_lr`` computes the same numbers.
 """
-import math
 import types
 
 from . import closed_forms as cf
