@@ -1,10 +1,9 @@
 """Every scheduler PyTorch has, step for step against torch over 120 steps with three
 param groups, including momentum cycling and a state_dict resume half-way.
 
-PyTorch updates many schedulers recursively (``lr ← lr · γ``); tinyopt
-evaluates the closed form. The two agree to rounding: the tolerance below
-(1e-12 relative) is far tighter than any real difference and far looser
-than the ~1e-15 drift of the recursion.
+Both libraries step the chainable schedulers by PyTorch's recursion
+(``lr ← lr · γ``); the tolerance below (1e-12 relative) is far tighter than
+any real difference and looser than rounding.
 """
 import math
 

@@ -15,7 +15,7 @@ both roots, as in the paper.
 """
 from .. import backend
 from ..kernels.elementwise_math import sqrt, where
-from .hyperparameters import check_flag, check_range
+from .hyperparameters import check_flag, check_lr, check_range
 from .optimizer import Optimizer
 
 
@@ -47,7 +47,7 @@ class Adadelta(Optimizer):
         super().__init__(params, defaults)
 
     def _check_hyperparameters(self, group):
-        check_range("lr", group["lr"], 0)
+        check_lr(group["lr"])
         check_range("rho", group["rho"], 0, 1, "[]")
         check_range("eps", group["eps"], 0)
         check_range("weight_decay", group["weight_decay"], 0)

@@ -41,7 +41,7 @@ import math
 
 from .. import backend
 from ..kernels.elementwise_math import where
-from .hyperparameters import check_flag, check_pair, check_range
+from .hyperparameters import check_flag, check_lr, check_pair, check_range, plain_numbers
 from .optimizer import Optimizer
 from .state_layout import OwnStateLayout
 
@@ -98,7 +98,7 @@ class Adafactor(OwnStateLayout, Optimizer):
                 raise ValueError("lr must be None with relative_step=True (the step size is "
                                  f"min(1e-2, 1/sqrt(t))), got lr={group['lr']!r}; pass "
                                  "relative_step=False to use lr")
-            check_range("lr", group["lr"], 0)
+            check_lr(group["lr"])
         elif not group["relative_step"]:
             raise ValueError("lr must be a number >= 0 when relative_step=False, got None")
         if group["warmup_init"] and not group["relative_step"]:
@@ -154,7 +154,7 @@ class Adafactor(OwnStateLayout, Optimizer):
 
     def _update_parameters(self):
         """One Adafactor update of every parameter with a gradient."""
-        for group in self.param_groups:
+        for group in map(plain_numbers, self.param_groups):
             updates = []
             for param in group["params"]:
                 if param.grad is None:

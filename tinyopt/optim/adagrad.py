@@ -15,7 +15,7 @@ outside, ``√G + ε``, with default 1e-10.
 """
 from .. import backend
 from ..kernels.elementwise_math import sqrt, where
-from .hyperparameters import check_flag, check_range
+from .hyperparameters import check_flag, check_lr, check_range
 from .optimizer import Optimizer
 
 
@@ -49,7 +49,7 @@ class Adagrad(Optimizer):
         super().__init__(params, defaults)
 
     def _check_hyperparameters(self, group):
-        check_range("lr", group["lr"], 0)
+        check_lr(group["lr"])
         check_range("lr_decay", group["lr_decay"], 0)
         check_range("weight_decay", group["weight_decay"], 0)
         check_range("initial_accumulator_value", group["initial_accumulator_value"], 0)

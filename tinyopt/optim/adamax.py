@@ -16,7 +16,7 @@ adds ε to |g| inside the max, which keeps u > 0 when gradients are zero.
 """
 from .. import backend
 from ..kernels.elementwise_math import abs, maximum, where
-from .hyperparameters import check_betas, check_flag, check_range
+from .hyperparameters import check_betas, check_flag, check_lr, check_range
 from .optimizer import Optimizer
 
 
@@ -49,7 +49,7 @@ class Adamax(Optimizer):
         super().__init__(params, defaults)
 
     def _check_hyperparameters(self, group):
-        check_range("lr", group["lr"], 0)
+        check_lr(group["lr"])
         check_betas(group["betas"])
         check_range("eps", group["eps"], 0)
         check_range("weight_decay", group["weight_decay"], 0)

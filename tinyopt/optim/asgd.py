@@ -21,7 +21,7 @@ averaging at all in short runs.
 """
 from .. import backend
 from ..kernels.elementwise_math import where
-from .hyperparameters import check_flag, check_range
+from .hyperparameters import check_flag, check_lr, check_range
 from .optimizer import Optimizer
 
 
@@ -55,7 +55,7 @@ class ASGD(Optimizer):
         super().__init__(params, defaults)
 
     def _check_hyperparameters(self, group):
-        check_range("lr", group["lr"], 0)
+        check_lr(group["lr"])
         check_range("lambd", group["lambd"], 0)
         check_range("alpha", group["alpha"], 0)
         check_range("t0", group["t0"], 0)

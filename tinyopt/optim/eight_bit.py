@@ -39,7 +39,7 @@ decouples.
 """
 from .. import backend
 from .adam import adam_rule
-from .hyperparameters import check_betas, check_flag, check_range
+from .hyperparameters import check_betas, check_flag, check_lr, check_range, plain_numbers
 from .lion import lion_rule
 from .optimizer import Optimizer
 from .quantization import (dequantize_blockwise, number_of_blocks, quantize_blockwise,
@@ -89,7 +89,7 @@ class Optimizer8bit(OwnStateLayout, Optimizer):
 
     def _update_parameters(self):
         """One update of every parameter with a gradient: dequantize, update, requantize."""
-        for group in self.param_groups:
+        for group in map(plain_numbers, self.param_groups):
             updates, requantize = [], []
             for param in group["params"]:
                 if param.grad is None:
@@ -148,7 +148,7 @@ class Adam8bit(Optimizer8bit):
         super().__init__(params, defaults)
 
     def _check_hyperparameters(self, group):
-        check_range("lr", group["lr"], 0)
+        check_lr(group["lr"])
         check_betas(group["betas"])
         check_range("eps", group["eps"], 0)
         check_range("weight_decay", group["weight_decay"], 0)
@@ -201,7 +201,7 @@ class Lion8bit(Optimizer8bit):
         super().__init__(params, defaults)
 
     def _check_hyperparameters(self, group):
-        check_range("lr", group["lr"], 0)
+        check_lr(group["lr"])
         check_betas(group["betas"])
         check_range("weight_decay", group["weight_decay"], 0)
         self._check_8bit_options(group)

@@ -6,6 +6,8 @@
 import math
 import numbers
 
+from ..autograd import Tensor
+
 _BRACKETS = {"[]": ("<=", "<="), "[)": ("<=", "<"), "(]": ("<", "<="), "()": ("<", "<")}
 
 
@@ -25,6 +27,26 @@ def check_range(name, value, low, high=math.inf, bounds="[)"):
             interval = f">= {low}" if low_op == "<=" else f"> {low}"
             raise ValueError(f"{name} must be {interval}, got {value!r}")
         raise ValueError(f"{name} must be in {bounds[0]}{low}, {high}{bounds[1]}, got {value!r}")
+
+
+def check_lr(value, name="lr"):
+    """Raise unless the learning rate ``value`` is a finite number >= 0 or a 0-d Tensor
+    holding one (PyTorch accepts ``lr=torch.tensor(0.01)``; schedulers keep it a Tensor)."""
+    if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise ValueError(f"Tensor {name} must be 1-element (0-d), got shape "
+                             f"{tuple(value.shape)}")
+        value = value.item()
+    check_range(name, value, 0)
+
+
+def plain_numbers(group):
+    """``group`` with 0-d Tensor hyper-parameters (a Tensor lr) read as Python numbers, for
+    the update rules' scalars; the group itself if it holds none."""
+    if not any(isinstance(v, Tensor) for k, v in group.items() if k != "params"):
+        return group
+    return {k: v.item() if isinstance(v, Tensor) and k != "params" else v
+            for k, v in group.items()}
 
 
 def check_flag(name, value):

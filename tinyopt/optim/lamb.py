@@ -40,7 +40,7 @@ import math
 
 from .. import backend
 from ..kernels.elementwise_math import sqrt, where
-from .hyperparameters import check_betas, check_flag, check_range
+from .hyperparameters import check_betas, check_flag, check_lr, check_range, plain_numbers
 from .optimizer import Optimizer
 from .sgd import sgd_rule
 
@@ -93,7 +93,7 @@ class LAMB(Optimizer):
         super().__init__(params, defaults)
 
     def _check_hyperparameters(self, group):
-        check_range("lr", group["lr"], 0)
+        check_lr(group["lr"])
         check_betas(group["betas"])
         check_range("eps", group["eps"], 0)
         check_range("weight_decay", group["weight_decay"], 0)
@@ -123,7 +123,7 @@ class LAMB(Optimizer):
 
     def _update_parameters(self):
         """One LAMB update of every parameter with a gradient."""
-        for group in self.param_groups:
+        for group in map(plain_numbers, self.param_groups):
             params = [param for param in group["params"] if param.grad is not None]
             directions, steps = [], []
             for param in params:

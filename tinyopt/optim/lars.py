@@ -36,7 +36,7 @@ import math
 
 from .. import backend
 from ..kernels.elementwise_math import where
-from .hyperparameters import check_flag, check_range
+from .hyperparameters import check_flag, check_lr, check_range
 from .optimizer import Optimizer
 
 
@@ -90,7 +90,7 @@ class LARS(Optimizer):
         super().__init__(params, defaults)
 
     def _check_hyperparameters(self, group):
-        check_range("lr", group["lr"], 0)
+        check_lr(group["lr"])
         check_range("momentum", group["momentum"], 0)
         check_range("dampening", group["dampening"], 0, 1, "[]")
         check_range("weight_decay", group["weight_decay"], 0)

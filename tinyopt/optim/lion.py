@@ -20,7 +20,7 @@ pytorch-optimizer): ``lr=1e-4, betas=(0.9, 0.99), weight_decay=0``.
 """
 from .. import backend
 from ..kernels.elementwise_math import sign, where
-from .hyperparameters import check_betas, check_flag, check_range
+from .hyperparameters import check_betas, check_flag, check_lr, check_range
 from .optimizer import Optimizer
 
 
@@ -55,7 +55,7 @@ class Lion(Optimizer):
         super().__init__(params, defaults)
 
     def _check_hyperparameters(self, group):
-        check_range("lr", group["lr"], 0)
+        check_lr(group["lr"])
         check_betas(group["betas"])
         check_range("weight_decay", group["weight_decay"], 0)
         check_flag("maximize", group["maximize"])

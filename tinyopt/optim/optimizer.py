@@ -33,6 +33,7 @@ from ..autograd import Tensor, enable_grad
 from ..kernels import default_executor_name, get_executor
 from . import saved_state, state_memory, step_guards
 from .flat_buffers import NOT_IN_STATE, FlatGroup, Update
+from .hyperparameters import plain_numbers
 
 _SET_MESSAGE = ("params must be an ordered collection (list, tuple, generator), not a set: "
                 "their order decides the indices in state_dict()")
@@ -265,6 +266,7 @@ class Optimizer:
         other states, and one ``Update`` covers them all; otherwise each
         parameter gets its own.
         """
+        group = plain_numbers(group)  # a 0-d Tensor lr reaches the rules as a number
         params = group["params"]
         if len(indices) < len(params):
             params = [params[i] for i in indices]

@@ -23,7 +23,7 @@ import math
 
 from .. import backend
 from ..kernels.elementwise_math import sqrt, where
-from .hyperparameters import check_betas, check_flag, check_range
+from .hyperparameters import check_betas, check_flag, check_lr, check_range
 from .optimizer import Optimizer
 
 
@@ -61,7 +61,7 @@ class RAdam(Optimizer):
         super().__init__(params, defaults)
 
     def _check_hyperparameters(self, group):
-        check_range("lr", group["lr"], 0)
+        check_lr(group["lr"])
         check_betas(group["betas"])
         check_range("eps", group["eps"], 0)
         check_range("weight_decay", group["weight_decay"], 0)

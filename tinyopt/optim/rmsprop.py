@@ -18,7 +18,7 @@ outside it, so a changed γ applies to the whole buffer at once.
 """
 from .. import backend
 from ..kernels.elementwise_math import sqrt, where
-from .hyperparameters import check_flag, check_range
+from .hyperparameters import check_flag, check_lr, check_range
 from .optimizer import Optimizer
 
 
@@ -55,7 +55,7 @@ class RMSprop(Optimizer):
         super().__init__(params, defaults)
 
     def _check_hyperparameters(self, group):
-        check_range("lr", group["lr"], 0)
+        check_lr(group["lr"])
         check_range("alpha", group["alpha"], 0)
         check_range("eps", group["eps"], 0)
         check_range("weight_decay", group["weight_decay"], 0)

@@ -21,7 +21,7 @@ a sign change (weight backtracking); iRprop⁻ only skips, as here.
 """
 from .. import backend
 from ..kernels.elementwise_math import maximum, minimum, sign, where
-from .hyperparameters import check_flag, check_pair, check_range
+from .hyperparameters import check_flag, check_lr, check_pair, check_range
 from .optimizer import Optimizer
 
 
@@ -54,7 +54,7 @@ class Rprop(Optimizer):
         super().__init__(params, defaults)
 
     def _check_hyperparameters(self, group):
-        check_range("lr", group["lr"], 0)
+        check_lr(group["lr"])
         check_pair("etas", group["etas"])
         check_range("etas[0]", group["etas"][0], 0, 1, "()")
         check_range("etas[1]", group["etas"][1], 1, bounds="()")

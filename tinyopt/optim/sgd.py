@@ -19,7 +19,7 @@ at the shifted point ``θ + μ v``.
 """
 from .. import backend
 from ..kernels.elementwise_math import where
-from .hyperparameters import check_flag, check_range
+from .hyperparameters import check_flag, check_lr, check_range
 from .optimizer import Optimizer
 
 
@@ -61,7 +61,7 @@ class SGD(Optimizer):
         super().__init__(params, defaults)
 
     def _check_hyperparameters(self, group):
-        check_range("lr", group["lr"], 0)
+        check_lr(group["lr"])
         check_range("momentum", group["momentum"], 0)
         check_range("weight_decay", group["weight_decay"], 0)
         check_flag("nesterov", group["nesterov"])

@@ -31,6 +31,7 @@ Example::
 import math
 from bisect import bisect_right
 
+from ...autograd import Tensor
 from ..hyperparameters import check_range
 
 __all__ = ["step_lr", "multistep_lr", "constant_lr", "linear_lr", "exponential_lr",
@@ -51,6 +52,11 @@ def check_non_negative_int(name, value):
         raise ValueError(f"{name} must be an int >= 0, got {value!r}")
 
 
+def check_rate(name, value):
+    """Raise unless ``value`` (a number or a 0-d Tensor) is finite and >= 0."""
+    check_range(name, value.item() if isinstance(value, Tensor) else value, 0)
+
+
 def check_milestones(milestones):
     """Raise unless ``milestones`` is a strictly increasing list of ints >= 0."""
     milestones = list(milestones)
@@ -64,17 +70,19 @@ def check_milestones(milestones):
 def step_lr(step, base_lr, step_size, gamma=0.1):
     """``base_lr · gamma^(step // step_size)``: decay by gamma every ``step_size`` steps."""
     check_positive_int("step_size", step_size)
+    check_rate("gamma", gamma)
     return base_lr * gamma ** (step // step_size)
 
 
 def multistep_lr(step, base_lr, milestones, gamma=0.1):
     """``base_lr · gamma^k``, k the number of ``milestones`` (strictly increasing) <= ``step``."""
+    check_rate("gamma", gamma)
     return base_lr * gamma ** bisect_right(check_milestones(milestones), step)
 
 
 def constant_lr(step, base_lr, factor=1.0 / 3, total_iters=5):
     """``base_lr · factor`` for the first ``total_iters`` steps, ``base_lr`` after."""
-    check_range("factor", factor, 0, 1, "[]")
+    check_range("factor", factor, 0, 1, "(]")
     check_non_negative_int("total_iters", total_iters)
     return base_lr * factor if step < total_iters else base_lr
 
@@ -90,19 +98,21 @@ def linear_lr(step, base_lr, start_factor=1.0 / 3, end_factor=1.0, total_iters=5
 
 def exponential_lr(step, base_lr, gamma):
     """``base_lr · gamma^step``."""
-    check_range("gamma", gamma, 0)
+    check_rate("gamma", gamma)
     return base_lr * gamma ** step
 
 
 def polynomial_lr(step, base_lr, total_iters=5, power=1.0):
     """``base_lr · (1 - min(step, total_iters) / total_iters)^power``; 0 from ``total_iters`` on."""
     check_positive_int("total_iters", total_iters)
+    check_rate("power", power)
     return base_lr * (1.0 - min(total_iters, step) / total_iters) ** power
 
 
 def cosine_annealing_lr(step, base_lr, T_max, eta_min=0.0):
     """Half a cosine from ``base_lr`` (step 0) to ``eta_min`` (step ``T_max``), then back up."""
     check_positive_int("T_max", T_max)
+    check_rate("eta_min", eta_min)
     return eta_min + (base_lr - eta_min) * (1 + math.cos(math.pi * step / T_max)) / 2
 
 
@@ -173,13 +183,14 @@ def cyclic_momentum(step, base_momentum=0.8, max_momentum=0.9, step_size_up=2000
     return max_momentum - (max_momentum - base_momentum) * height * scale
 
 
-def _anneal(start, end, pct, strategy):
+def anneal(start, end, pct, strategy):
+    """From ``start`` (pct 0) to ``end`` (pct 1): half a cosine ('cos') or a line ('linear')."""
     if strategy == "cos":
         return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
     return (end - start) * pct + start
 
 
-def _one_cycle_phase(step, total_steps, pct_start, anneal_strategy, three_phase):
+def one_cycle_phase(step, total_steps, pct_start, anneal_strategy, three_phase):
     """``(phase index, fraction of that phase done)`` for step; raises past ``total_steps``."""
     check_positive_int("total_steps", total_steps)
     if isinstance(pct_start, bool) or not isinstance(pct_start, (int, float)) \
@@ -207,22 +218,22 @@ def one_cycle_lr(step, max_lr, total_steps, pct_start=0.3, anneal_strategy="cos"
                  div_factor=25.0, final_div_factor=1e4, three_phase=False):
     """Smith's 1cycle: up from ``max_lr/div_factor`` to ``max_lr``, then down to
     ``max_lr/(div_factor·final_div_factor)`` (three_phase: down to the start first)."""
-    index, pct = _one_cycle_phase(step, total_steps, pct_start, anneal_strategy, three_phase)
+    index, pct = one_cycle_phase(step, total_steps, pct_start, anneal_strategy, three_phase)
     initial = max_lr / div_factor
     low = initial / final_div_factor
     phases = [(initial, max_lr), (max_lr, initial), (initial, low)] if three_phase \
         else [(initial, max_lr), (max_lr, low)]
-    return _anneal(*phases[index], pct, anneal_strategy)
+    return anneal(*phases[index], pct, anneal_strategy)
 
 
 def one_cycle_momentum(step, total_steps, pct_start=0.3, anneal_strategy="cos",
                        base_momentum=0.85, max_momentum=0.95, three_phase=False):
     """The momentum (or Adam's beta1) paired with ``one_cycle_lr``: down while the rate goes up."""
-    index, pct = _one_cycle_phase(step, total_steps, pct_start, anneal_strategy, three_phase)
+    index, pct = one_cycle_phase(step, total_steps, pct_start, anneal_strategy, three_phase)
     phases = [(max_momentum, base_momentum), (base_momentum, max_momentum),
               (max_momentum, max_momentum)] if three_phase \
         else [(max_momentum, base_momentum), (base_momentum, max_momentum)]
-    return _anneal(*phases[index], pct, anneal_strategy)
+    return anneal(*phases[index], pct, anneal_strategy)
 
 
 def _warmup(step, base_lr, warmup_steps):

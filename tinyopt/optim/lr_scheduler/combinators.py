@@ -1,77 +1,77 @@
 """Schedulers built from schedulers: SequentialLR, ChainedScheduler, PerGroupLR.
 
-- ``SequentialLR`` runs its schedulers one after another, switching at
-  ``milestones``; each restarts from its step 0 (and from the base rates)
-  when its turn comes.
-- ``ChainedScheduler`` composes them: every step each scheduler's closed
-  form is applied to the rates the previous one produced,
-  ``lr = f_n(... f_2(f_1(base, t), t) ..., t)``. For multiplicative
-  schedules this is PyTorch's product of factors; for the affine ones
-  (cosine with ``eta_min``) PyTorch's recursion has no closed form and
-  this composition is the one that does.
-- ``PerGroupLR`` gives each param group its own scheduler (warmup for the
-  head only, a different decay for the backbone).
+- ``SequentialLR`` (PyTorch's) runs its schedulers one after another,
+  switching at ``milestones``; at its milestone a scheduler jumps to its
+  step 0 in closed form (from the base rates ``'initial_lr'``).
+- ``ChainedScheduler`` (PyTorch's) steps every child each step, in order, so
+  chainable children multiply their effects; each child's ``get_last_lr()``
+  is the rate after its own step.
+- ``PerGroupLR`` (tinyopt's) gives each param group its own scheduler
+  (warmup for the head only, a different decay for the backbone).
 
-All three accept ``ReduceLROnPlateau`` children: ``step(metric)`` passes
-the metric on. The base rates are those of the first child: the groups'
-rates before any child was built.
+Unlike PyTorch's, SequentialLR and ChainedScheduler accept
+``ReduceLROnPlateau`` children: ``step(metric)`` passes the metric on.
+State dicts have PyTorch's layout (each child's state under ``'_schedulers'``);
+a load checks every child before changing any.
 """
 from bisect import bisect_right
 
 from . import closed_forms as cf
-from .base import LRScheduler, check_optimizer
+from .base import LRScheduler, check_optimizer, group_values, set_group_value
+from .plateau import ReduceLROnPlateau
 
 
-def _check_children(combinator, optimizer, schedulers):
-    if not schedulers:
-        raise ValueError(f"{combinator} needs at least one scheduler")
+def _check_children(combinator, optimizer, schedulers, allow_none=False):
+    if len(schedulers) < 1:
+        raise ValueError(f"{combinator} expects at least one scheduler, but got no scheduler.")
     for index, scheduler in enumerate(schedulers):
-        if scheduler is None:
+        if scheduler is None and allow_none:
             continue
-        if not isinstance(scheduler, LRScheduler):
-            raise TypeError(f"{combinator}: schedulers[{index}] is a "
-                            f"{type(scheduler).__name__}, not an LRScheduler")
+        if not hasattr(scheduler, "optimizer"):
+            raise TypeError(f"{combinator} at index {index} should have `optimizer` as its "
+                            "attribute.")
         if scheduler.optimizer is not optimizer:
-            raise ValueError(f"{combinator}: schedulers[{index}] "
-                             f"({type(scheduler).__name__}) drives another optimizer")
+            raise ValueError(f"{combinator} expects all schedulers to belong to the same "
+                             f"optimizer, but got scheduler {type(scheduler).__name__} at index "
+                             f"{index}, which drives another optimizer.")
+
+
+def _step_child(scheduler, metrics):
+    if isinstance(scheduler, ReduceLROnPlateau):
+        if metrics is None:
+            raise TypeError("a ReduceLROnPlateau among the schedulers needs the metric it "
+                            "watches: scheduler.step(val_loss)")
+        scheduler.step(metrics)
+    else:
+        scheduler.step()
 
 
 class _Combinator(LRScheduler):
-    """Shared state handling: counters here, each child's own state nested."""
-
-    def __init__(self, optimizer, schedulers):
-        check_optimizer(optimizer)
-        self.optimizer, self.schedulers = optimizer, list(schedulers)
-        first = next((s for s in self.schedulers if s is not None), None)
-        self.base_lrs = list(first.base_lrs) if first is not None else [
-            group["lr"] for group in optimizer.param_groups]
-        self.last_epoch, self._step_count = 0, 1
-
-    def step(self, metrics=None):
-        """Advance one step; ``metrics`` feeds any ReduceLROnPlateau among the children."""
-        if self._step_count == 1:
-            self._warn_if_optimizer_not_stepped()
-        self._advance(None, metrics)
-        self._step_count += 1
-        self._apply()
+    """State handling shared by the combinators: each child's state under ``'_schedulers'``."""
 
     def state_dict(self):
-        """Counters, base rates and every child's ``state_dict()``."""
-        return {"scheduler": type(self).__name__, "last_epoch": self.last_epoch,
-                "_step_count": self._step_count, "base_lrs": list(self.base_lrs),
-                "_last_lr": list(self._last_lr),
-                "schedulers": [None if s is None else s.state_dict() for s in self.schedulers]}
+        """Our attributes and every child's ``state_dict()`` (PyTorch's layout)."""
+        state = {k: v for k, v in super().state_dict().items() if k != "_schedulers"}
+        state["_schedulers"] = [None if s is None else s.state_dict() for s in self._schedulers]
+        return state
 
-    def load_state_dict(self, state_dict):
-        """Restore ``state_dict()`` (children included) and write the rates into the optimizer."""
-        children = state_dict.get("schedulers") if isinstance(state_dict, dict) else None
-        if children is None or len(children) != len(self.schedulers):
+    def _check_state_dict(self, state_dict):
+        super()._check_state_dict(state_dict)
+        children = state_dict["_schedulers"]
+        if not isinstance(children, list) or len(children) != len(self._schedulers):
+            count = len(children) if isinstance(children, list) else children
             raise ValueError(f"{type(self).__name__}.load_state_dict expects the state of a "
-                             f"{type(self).__name__} with {len(self.schedulers)} schedulers")
-        for child, state in zip(self.schedulers, children):
+                             f"{type(self).__name__} with {len(self._schedulers)} schedulers, "
+                             f"got {count!r}")
+        for child, state in zip(self._schedulers, children):
             if child is not None:
-                child.load_state_dict(state)
-        super().load_state_dict({k: v for k, v in state_dict.items() if k != "schedulers"})
+                child._check_state_dict(state)
+
+    def _load_checked(self, state_dict):
+        for child, state in zip(self._schedulers, state_dict["_schedulers"]):
+            if child is not None:
+                child._load_checked(state)
+        super()._load_checked({k: v for k, v in state_dict.items() if k != "_schedulers"})
 
 
 class SequentialLR(_Combinator):
@@ -91,53 +91,57 @@ class SequentialLR(_Combinator):
     """
 
     def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
+        check_optimizer(optimizer)
         _check_children("SequentialLR", optimizer, schedulers)
-        if any(s is None for s in schedulers):
-            raise TypeError("SequentialLR: every entry of schedulers must be a scheduler")
-        self.milestones = cf.check_milestones(milestones)
-        if len(self.milestones) != len(schedulers) - 1:
-            raise ValueError(f"SequentialLR needs one milestone fewer than schedulers: got "
-                             f"{len(schedulers)} schedulers and {len(self.milestones)} milestones")
-        super().__init__(optimizer, schedulers)
-        self.last_epoch = last_epoch + 1
-        child, local = self._locate(self.last_epoch)
-        child.restart()
-        if local:
-            child._advance(local)
-        self._apply()
+        milestones = cf.check_milestones(milestones)
+        if len(milestones) != len(schedulers) - 1:
+            raise ValueError(
+                "Sequential Schedulers expects number of schedulers provided to be one more "
+                f"than the number of milestone points, but got number of schedulers "
+                f"{len(schedulers)} and the number of milestones to be equal to {len(milestones)}")
+        self._schedulers, self._milestones = list(schedulers), milestones
+        self.last_epoch, self.optimizer = last_epoch + 1, optimizer
+        for group in optimizer.param_groups:
+            set_group_value(group, "lr", group["initial_lr"])
+        self.recursive_undo()
+        index = bisect_right(self._milestones, 0)
+        self._schedulers[index]._initial_step()
+        self._last_lr = self._schedulers[index].get_last_lr()
 
-    def _locate(self, step):
-        """``(the scheduler in charge at step, its own step)``."""
-        index = bisect_right(self.milestones, step)
-        start = self.milestones[index - 1] if index else 0
-        return self.schedulers[index], step - start
+    def recursive_undo(self, sched=None):
+        """Undo the first step every (nested) child made when it was built."""
+        scheds = self if sched is None else sched
+        if hasattr(scheds, "_schedulers"):
+            for s in scheds._schedulers:
+                if s is not None:
+                    self.recursive_undo(s)
+        elif hasattr(scheds, "last_epoch"):
+            scheds.last_epoch -= 1
+
+    def step(self, metrics=None):
+        """Advance one step; ``metrics`` feeds a ReduceLROnPlateau child."""
+        self.last_epoch += 1
+        index = bisect_right(self._milestones, self.last_epoch)
+        scheduler = self._schedulers[index]
+        try:
+            if index > 0 and self._milestones[index - 1] == self.last_epoch:
+                scheduler._update_lr(0)
+            else:
+                _step_child(scheduler, metrics)
+        except BaseException:
+            self.last_epoch -= 1
+            raise
+        self._last_lr = scheduler.get_last_lr()
 
     def lr_at(self, step, base_lrs=None):
-        """The rates at ``step``: those of the scheduler in charge, at its own step."""
-        child, local = self._locate(step)
-        return child.lr_at(local, self.base_lrs if base_lrs is None else base_lrs)
-
-    def momentum_at(self, step):
-        """The momentums of the scheduler in charge (None if it cycles none)."""
-        child, local = self._locate(step)
-        return child.momentum_at(local)
-
-    def _advance(self, epoch=None, metrics=None, base_lrs=None):
-        self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
-        child, local = self._locate(self.last_epoch)
-        if local == 0:
-            child.restart()
-        else:
-            child._advance(None, metrics, self.base_lrs if base_lrs is None else base_lrs)
-
-    def restart(self):
-        """Go back to step 0: the first scheduler, restarted."""
-        self.last_epoch = 0
-        self.schedulers[0].restart()
+        """The rates at ``step``: the closed form of the scheduler in charge, at its own step."""
+        index = bisect_right(self._milestones, step)
+        start = self._milestones[index - 1] if index else 0
+        return self._schedulers[index].lr_at(step - start, base_lrs)
 
 
 class ChainedScheduler(_Combinator):
-    """Apply every scheduler each step, each to the rates the previous one produced.
+    """Step every scheduler each step, in order (PyTorch's ``ChainedScheduler``).
 
     Args:
         schedulers: the schedulers, all on one optimizer.
@@ -146,40 +150,28 @@ class ChainedScheduler(_Combinator):
 
     def __init__(self, schedulers, optimizer=None):
         schedulers = list(schedulers)
-        optimizer = optimizer if optimizer is not None else (
-            schedulers[0].optimizer if schedulers else None)
+        if len(schedulers) < 1:
+            raise ValueError("ChainedScheduler expects at least one scheduler to be chained, "
+                             "but got no scheduler.")
+        optimizer = optimizer or schedulers[0].optimizer
         _check_children("ChainedScheduler", optimizer, schedulers)
-        if any(s is None for s in schedulers):
-            raise TypeError("ChainedScheduler: every entry of schedulers must be a scheduler")
-        super().__init__(optimizer, schedulers)
-        self._apply()
+        self._schedulers, self.optimizer = schedulers, optimizer
+        self._last_lr = group_values(optimizer, "lr")
+
+    def step(self, metrics=None):
+        """Step every child; ``metrics`` feeds any ReduceLROnPlateau among them."""
+        for scheduler in self._schedulers:
+            _step_child(scheduler, metrics)
+        self._last_lr = group_values(self.optimizer, "lr")
 
     def lr_at(self, step, base_lrs=None):
-        """The composed rates at ``step`` (children taken at the same offset from now)."""
-        rates = self.base_lrs if base_lrs is None else base_lrs
-        for child in self.schedulers:
-            rates = child.lr_at(child._position() + step - self.last_epoch, rates)
+        """The children's closed forms at ``step``, each chainable one applied to the rates
+        the previous ones produced (exact for multiplicative children; CosineAnnealingLR
+        with ``eta_min > 0`` composes affinely, which PyTorch's recursion only approximates)."""
+        rates = base_lrs if base_lrs is not None else self._schedulers[0].base_lrs
+        for child in self._schedulers:
+            rates = child.lr_at(step, rates) if child.chainable else child.lr_at(step)
         return rates
-
-    def momentum_at(self, step):
-        """The momentums of the last child that cycles them (None if none does)."""
-        momentums = None
-        for child in self.schedulers:
-            momentums = child.momentum_at(child._position() + step - self.last_epoch) or momentums
-        return momentums
-
-    def _advance(self, epoch=None, metrics=None, base_lrs=None):
-        self.last_epoch += 1
-        rates = self.base_lrs if base_lrs is None else base_lrs
-        for child in self.schedulers:
-            child._advance(None, metrics, rates)
-            rates = child.lr_at(child._position(), rates)
-
-    def restart(self):
-        """Go back to step 0, every child restarted."""
-        self.last_epoch = 0
-        for child in self.schedulers:
-            child.restart()
 
 
 class PerGroupLR(_Combinator):
@@ -190,48 +182,56 @@ class PerGroupLR(_Combinator):
         schedulers: one scheduler per param group, each built on ``optimizer``
             (None keeps that group at its base rate).
 
+    Each child steps on the rates of the previous step, and only its group
+    keeps the result (a child's own ``get_last_lr()`` is meaningful for its
+    group only).
+
     Example (warmup only for the head, group 1)::
 
         >>> body = CosineAnnealingLR(opt, T_max=1000)
-        >>> head = SequentialLR(opt, [LinearLR(opt, 0.01, total_iters=100),
-        ...                           CosineAnnealingLR(opt, T_max=900)], milestones=[100])
+        >>> head = LinearLR(opt, 0.01, total_iters=100)
         >>> scheduler = PerGroupLR(opt, [body, head])
     """
+    _KEYS = ("lr", "momentum", "betas")
 
     def __init__(self, optimizer, schedulers):
+        check_optimizer(optimizer)
         schedulers = list(schedulers)
         if len(schedulers) != len(optimizer.param_groups):
             raise ValueError(f"PerGroupLR needs one scheduler per param group "
                              f"({len(optimizer.param_groups)}), got {len(schedulers)}")
-        _check_children("PerGroupLR", optimizer, schedulers)
-        super().__init__(optimizer, schedulers)
-        self._apply()
+        _check_children("PerGroupLR", optimizer, schedulers, allow_none=True)
+        self._schedulers, self.optimizer = schedulers, optimizer
+        for group in optimizer.param_groups:
+            set_group_value(group, "lr", group.setdefault("initial_lr", group["lr"]))
+        for child in schedulers:
+            if child is not None:
+                child.last_epoch -= 1
+        self._each_group(lambda child: child._initial_step())
+
+    def _each_group(self, advance):
+        """Run ``advance(child)`` from the same starting rates; group i keeps child i's."""
+        groups = self.optimizer.param_groups
+        before = [{k: g[k] for k in self._KEYS if k in g} for g in groups]
+        after = [dict(values) for values in before]
+        for index, child in enumerate(self._schedulers):
+            if child is None:
+                continue
+            for group, values in zip(groups, before):
+                group.update(values)
+            advance(child)
+            after[index] = {k: groups[index][k] for k in before[index]}
+        for group, values in zip(groups, after):
+            group.update(values)
+        self._last_lr = group_values(self.optimizer, "lr")
+
+    def step(self, metrics=None):
+        """Advance every child one step, each for its own group."""
+        self._each_group(lambda child: _step_child(child, metrics))
 
     def lr_at(self, step, base_lrs=None):
-        """Group i's rate from ``schedulers[i]`` at the same offset from now."""
-        bases = self.base_lrs if base_lrs is None else base_lrs
-        return [bases[i] if child is None else
-                child.lr_at(child._position() + step - self.last_epoch, bases)[i]
-                for i, child in enumerate(self.schedulers)]
-
-    def momentum_at(self, step):
-        """Group i's momentum from ``schedulers[i]`` (None where it cycles none)."""
-        momentums = []
-        for i, child in enumerate(self.schedulers):
-            values = None if child is None else child.momentum_at(
-                child._position() + step - self.last_epoch)
-            momentums.append(None if values is None else values[i])
-        return momentums
-
-    def _advance(self, epoch=None, metrics=None, base_lrs=None):
-        self.last_epoch += 1
-        for child in self.schedulers:
-            if child is not None:
-                child._advance(None, metrics, self.base_lrs if base_lrs is None else base_lrs)
-
-    def restart(self):
-        """Go back to step 0, every child restarted."""
-        self.last_epoch = 0
-        for child in self.schedulers:
-            if child is not None:
-                child.restart()
+        """Group i's rate from ``schedulers[i]``'s closed form (its base rate where None)."""
+        bases = base_lrs if base_lrs is not None else [g["initial_lr"] for g in
+                                                       self.optimizer.param_groups]
+        return [bases[i] if child is None else child.lr_at(step, bases)[i]
+                for i, child in enumerate(self._schedulers)]

@@ -13,7 +13,8 @@ warmup-stable-decay, inverse square root.
 
 The formulas are in ``closed_forms`` (``warmup_cosine_lr``, ``wsd_lr``,
 ``inverse_sqrt_lr``). Warmups start at 0 on step 0, as Hugging Face's
-schedules do.
+schedules do. They are absolute (``get_lr`` is ``lr_at(last_epoch)`` from the
+base rates, like LambdaLR): a ratio form has no value at a warmup's 0.
 """
 from . import closed_forms as cf
 from .base import LRScheduler, per_group
@@ -34,6 +35,8 @@ class WarmupCosineLR(LRScheduler):
         cf.warmup_cosine_lr(0, 1.0, warmup_steps, total_steps)  # checks the arguments
         self.warmup_steps, self.total_steps = warmup_steps, total_steps
         self.min_lrs = per_group("min_lr", min_lr, optimizer)
+        for value in self.min_lrs:
+            cf.check_rate("min_lr", value)
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, step, base_lrs=None):
@@ -62,6 +65,8 @@ class WarmupStableDecayLR(LRScheduler):
         self.warmup_steps, self.stable_steps = warmup_steps, stable_steps
         self.decay_steps, self.decay_shape = decay_steps, decay_shape
         self.min_lrs = per_group("min_lr", min_lr, optimizer)
+        for value in self.min_lrs:
+            cf.check_rate("min_lr", value)
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, step, base_lrs=None):
