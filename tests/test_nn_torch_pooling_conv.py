@@ -141,10 +141,17 @@ def test_conv2d_functional_gradcheck_and_second_order():
                       lambda x, w: TF.conv2d(x, w, None, **options), x * 0.3, w * 0.3)
 
 
-def test_conv2d_repr_as_torch():
-    assert repr(nn.Conv2d(4, 6, 3, dilation=2, groups=2, bias=False)) == \
-        "Conv2d(4, 6, kernel_size=(3, 3), stride=(1, 1), padding=(0, 0), dilation=(2, 2), " \
-        "groups=2, bias=False)"
+def test_reprs_as_torch():
+    for args, kwargs in (((4, 6, 3), dict(dilation=2, groups=2, bias=False)),
+                         ((4, 6, (3, 1)), dict(stride=2, padding=(1, 0)))):
+        assert repr(nn.Conv2d(*args, **kwargs)) == repr(torch.nn.Conv2d(*args, **kwargs))
+    for name, args, kwargs in (("AvgPool2d", (3,), {}), ("AvgPool2d", ((2, 3), 1, 1), {}),
+                               ("MaxPool2d", (2,), {}),
+                               ("MaxPool2d", (3, 2, 1, 2), dict(ceil_mode=True)),
+                               ("AdaptiveAvgPool2d", ((2, None),), {}),
+                               ("AdaptiveAvgPool2d", (1,), {})):
+        assert repr(getattr(nn, name)(*args, **kwargs)) == \
+            repr(getattr(torch.nn, name)(*args, **kwargs))
 
 
 # -------------------------------------------------------------------- embedding

@@ -13,9 +13,10 @@ class MaxPool2d(Module):
 
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, *, ceil_mode=False):
         super().__init__()
-        self.kernel_size, self.stride, self.padding, self.dilation = pool_options(
-            kernel_size, stride, padding, dilation)
-        self.ceil_mode = bool(ceil_mode)
+        pool_options(kernel_size, stride, padding, dilation)  # refuse bad options now
+        # kept as given, so that repr prints what PyTorch prints
+        self.kernel_size, self.stride = kernel_size, kernel_size if stride is None else stride
+        self.padding, self.dilation, self.ceil_mode = padding, dilation, bool(ceil_mode)
 
     def forward(self, x):
         return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation,
@@ -32,8 +33,9 @@ class AvgPool2d(Module):
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
                  count_include_pad=True, divisor_override=None):
         super().__init__()
-        self.kernel_size, self.stride, self.padding, _ = pool_options(kernel_size, stride,
-                                                                      padding)
+        pool_options(kernel_size, stride, padding)
+        self.kernel_size, self.stride = kernel_size, kernel_size if stride is None else stride
+        self.padding = padding
         if divisor_override is not None and (not isinstance(divisor_override, int)
                                              or divisor_override == 0):
             raise ValueError(f"divisor_override must be a non-zero int or None, got "
