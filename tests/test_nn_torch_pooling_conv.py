@@ -131,6 +131,14 @@ def test_conv2d_dilation_and_groups(cin, cout, kernel, stride, padding, dilation
     check_parity(tiny, ref, normal(2, cin, 8, 7))
 
 
+def test_grouped_conv2d_init_uses_the_group_fan_in_as_torch():
+    conv = nn.Conv2d(64, 128, 3, groups=16)  # fan_in = 64 / 16 * 3 * 3 = 36
+    ref = torch.nn.Conv2d(64, 128, 3, groups=16)
+    bound = 1 / np.sqrt(36)
+    assert np.abs(conv.weight.data).max() <= bound and np.abs(conv.bias.data).max() <= bound
+    assert conv.weight.data.std() == pytest.approx(ref.weight.std().item(), rel=0.05)
+
+
 def test_conv2d_functional_gradcheck_and_second_order():
     x, w, b = normal(2, 4, 6, 5), normal(6, 2, 3, 2, seed=2), normal(6, seed=3)
     options = dict(stride=(1, 2), padding=1, dilation=(2, 1), groups=2)
