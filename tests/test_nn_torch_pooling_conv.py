@@ -5,8 +5,10 @@ AvgPool2d (ceil_mode, count_include_pad, divisor_override), AdaptiveAvgPool2d
 ceil_mode, Conv2d with dilation and groups, Embedding with padding_idx: the
 forward and backward in float64 to 1e-10 (nn_torch_helpers.check_parity),
 gradcheck against finite differences, and Hessian-vector products
-(create_graph=True) equal to torch's double backward. Bad options raise
-errors naming the argument.
+(create_graph=True) equal to torch's double backward; reprs as torch's, and
+a small ResNet (grouped, dilated convs, both poolings, weighted smoothed
+cross-entropy) whose loss, gradients and running statistics equal torch's.
+Bad options raise errors naming the argument.
 """
 import numpy as np
 import pytest
@@ -226,3 +228,41 @@ def test_bad_inputs_name_the_problem():
         F.adaptive_avg_pool2d(tinyopt.tensor(normal(5, 5)), 2)
     with pytest.raises(ValueError, match="larger than"):
         F.conv2d(image, tinyopt.tensor(normal(2, 4, 3, 3)), dilation=3)
+
+
+# ------------------------------------------------------------ a small ResNet
+def small_resnet(lib):
+    """The same ResNet-style model in tinyopt or torch (the course's CIFAR exercise in small)."""
+    layers = lib.nn
+
+    class Block(layers.Module):
+        def __init__(self, channels):
+            super().__init__()
+            self.conv1 = layers.Conv2d(channels, channels, 3, padding=1, bias=False)
+            self.bn1 = layers.BatchNorm2d(channels)
+            self.conv2 = layers.Conv2d(channels, channels, 3, padding=1, groups=2, bias=False)
+            self.bn2 = layers.BatchNorm2d(channels)
+
+        def forward(self, x):
+            out = self.bn1(self.conv1(x)).relu()
+            return (self.bn2(self.conv2(out)) + x).relu()
+
+    return layers.Sequential(
+        layers.Conv2d(3, 8, 3, stride=1, padding=1, bias=False), layers.BatchNorm2d(8),
+        layers.ReLU(), layers.MaxPool2d(3, 2, 1), Block(8),
+        layers.Conv2d(8, 8, 3, padding=2, dilation=2, groups=8), layers.AvgPool2d(2),
+        layers.AdaptiveAvgPool2d((1, 1)), layers.Flatten(), layers.Linear(8, 5))
+
+
+def test_a_small_resnet_trains_like_torch():
+    tiny, ref = small_resnet(tinyopt), small_resnet(torch).double()
+    assert list(tiny.state_dict()) == list(ref.state_dict())
+    target = np.array([0, 4, 2, 2])
+    loss_tiny = nn.CrossEntropyLoss(tinyopt.tensor(np.arange(1.0, 6.0)), label_smoothing=0.1)
+    loss_ref = torch.nn.CrossEntropyLoss(torch.arange(1.0, 6.0, dtype=torch.float64),
+                                         label_smoothing=0.1)
+    check_parity(lambda x: loss_tiny(tiny(x), tinyopt.tensor(target)),
+                 lambda x: loss_ref(ref(x), torch.tensor(target)), normal(4, 3, 9, 9),
+                 modules=(tiny, ref))
+    for name, buffer in ref.named_buffers():  # the running statistics moved alike
+        close(dict(tiny.named_buffers())[name], buffer, name)
