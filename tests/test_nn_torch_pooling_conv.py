@@ -203,7 +203,7 @@ def test_embedding_padding_idx(padding_idx):
     (lambda: nn.AdaptiveAvgPool2d((2, 3, 4)), ValueError, ["output_size", "(2, 3, 4)"]),
     (lambda: nn.AdaptiveAvgPool2d(-1), ValueError, ["output_size", "-1"]),
     (lambda: nn.AdaptiveAvgPool2d(2.5), ValueError, ["output_size", "2.5"]),
-    (lambda: nn.MaxPool2d(3, padding=2, dilation=1), ValueError, ["padding", "dilation"]),
+    (lambda: nn.MaxPool2d(3, padding=2, dilation=2), ValueError, ["padding", "half", "(3, 3)"]),
     (lambda: nn.Embedding(5, 2, padding_idx=5), ValueError, ["padding_idx", "5", "[-5, 5)"]),
     (lambda: nn.Embedding(5, 2, padding_idx=-6), ValueError, ["padding_idx", "-6"]),
     (lambda: nn.Embedding(5, 2, padding_idx=1.0), ValueError, ["padding_idx", "1.0"]),

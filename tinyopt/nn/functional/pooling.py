@@ -33,11 +33,9 @@ def pool_options(kernel_size, stride, padding, dilation=1):
     kernel = pair(kernel_size, "kernel_size", positive=True)
     stride = kernel if stride is None else pair(stride, "stride", positive=True)
     padding, dilation = pair(padding, "padding"), pair(dilation, "dilation", positive=True)
-    for p, k, d in zip(padding, kernel, dilation):
-        if p > (d * (k - 1) + 1) // 2:
-            raise ValueError(f"padding must be at most half the (dilated) kernel size, got "
-                             f"padding={padding!r} for kernel_size={kernel!r}, "
-                             f"dilation={dilation!r}")
+    if any(p > k // 2 for p, k in zip(padding, kernel)):  # PyTorch's rule, dilation or not
+        raise ValueError(f"padding must be at most half the kernel size, got "
+                         f"padding={padding!r} for kernel_size={kernel!r}")
     return kernel, stride, padding, dilation
 
 
