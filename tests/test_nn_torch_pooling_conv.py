@@ -8,7 +8,8 @@ gradcheck against finite differences, and Hessian-vector products
 (create_graph=True) equal to torch's double backward; reprs as torch's, and
 a small ResNet (grouped, dilated convs, both poolings, weighted smoothed
 cross-entropy) whose loss, gradients and running statistics equal torch's.
-Bad options raise errors naming the argument.
+Bad options raise errors naming the argument, and 240 random configurations
+(refused ones included) give torch's outcome.
 """
 import numpy as np
 import pytest
@@ -266,3 +267,47 @@ def test_a_small_resnet_trains_like_torch():
                  modules=(tiny, ref))
     for name, buffer in ref.named_buffers():  # the running statistics moved alike
         close(dict(tiny.named_buffers())[name], buffer, name)
+
+
+# ------------------------------------------------------- random configurations
+def ints(rng, low, high):
+    return tuple(int(v) for v in rng.integers(low, high, size=2))
+
+
+def same_outcome(tiny_call, torch_call):
+    """Both raise (tinyopt a ValueError, torch a RuntimeError), or both give equal outputs."""
+    try:
+        expected = torch_call().numpy()
+    except RuntimeError:
+        with pytest.raises(ValueError):
+            tiny_call()
+        return False
+    got = tiny_call().data
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-13)  # -inf windows equal too
+    return True
+
+
+def random_call(lib, functional, x, trial, options):
+    """Op number ``trial % 4`` (avg, max, adaptive pooling, convolution) of library ``lib``."""
+    kernel, stride, padding, dilation, ceil_mode, flag, output_size = options
+    tensor = tinyopt.tensor if lib is tinyopt else torch.tensor
+    weight = tensor(normal(4, 1 if flag else 2, *kernel, seed=trial + 1))
+    return [lambda: functional.avg_pool2d(x, kernel, stride, padding, ceil_mode, flag),
+            lambda: functional.max_pool2d(x, kernel, stride, padding, dilation, ceil_mode),
+            lambda: functional.adaptive_avg_pool2d(x, output_size),
+            lambda: functional.conv2d(x, weight, None, stride, padding, dilation,
+                                      1 + flag)][trial % 4]
+
+
+def test_random_pooling_and_convolution_configurations_agree_with_torch():
+    """Shapes, option checks and values over random options, including the refused ones."""
+    rng, compared = np.random.default_rng(0), 0
+    for trial in range(240):
+        size = ints(rng, 1, 10)
+        options = (ints(rng, 1, 5), ints(rng, 1, 4), ints(rng, 0, 3), ints(rng, 1, 3),
+                   bool(rng.integers(2)), bool(rng.integers(2)), ints(rng, 1, 12))
+        x = normal(2, 2, *size, seed=trial)
+        compared += same_outcome(random_call(tinyopt, F, tinyopt.tensor(x), trial, options),
+                                 random_call(torch, TF, torch.tensor(x), trial, options))
+    assert compared > 100  # most configurations are valid ones
