@@ -150,3 +150,18 @@ def test_float32_layers_stay_float32():
     assert loss.dtype == np.float32
     assert all(p.dtype == np.float32 and p.grad.dtype == np.float32
                for p in model.parameters())
+
+
+def test_float32_pooling_grouped_conv_padded_embedding_and_weighted_loss_stay_float32():
+    model = nn.Sequential(nn.Conv2d(2, 4, 3, padding=2, dilation=2, groups=2),
+                          nn.AvgPool2d(2, ceil_mode=True, count_include_pad=False),
+                          nn.AdaptiveAvgPool2d((3, None)))
+    x = tinyopt.tensor(np.ones((2, 2, 5, 5), dtype=np.float32))
+    embedding = nn.Embedding(4, 3, padding_idx=1)
+    scores = model(x) + embedding(np.array([1, 2])).reshape(2, 1, 1, 3)
+    loss = F.cross_entropy(scores, np.array([[[0] * 3] * 3, [[3, -100, 2]] * 3]),
+                           weight=np.array([1.0, 2.0, 0.5, 1.0]), label_smoothing=0.1)
+    loss.backward()
+    assert loss.dtype == np.float32 and scores.shape == (2, 4, 3, 3)
+    assert all(p.dtype == np.float32 and p.grad.dtype == np.float32
+               for p in list(model.parameters()) + [embedding.weight])

@@ -1,4 +1,4 @@
-"""Image layers: ``Conv2d``, ``MaxPool2d`` and ``Flatten``."""
+"""Image layers: ``Conv2d`` and ``Flatten`` (pooling is in ``pooling.py``)."""
 from .. import backend
 from . import functional as F
 from . import init
@@ -8,49 +8,50 @@ from .parameter import Parameter
 
 
 class Conv2d(Module):
-    """2-D convolution (stride, zero padding) over (N, C, H, W) input, computed by im2col."""
+    """2-D convolution over (N, C, H, W) input, computed by im2col.
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, bias=True):
+    ``stride``, zero ``padding``, ``dilation`` (gaps between kernel taps) and
+    ``groups`` (channels split into independent groups; ``groups ==
+    in_channels`` is a depthwise convolution) as in PyTorch. The weight has
+    shape (out_channels, in_channels / groups, kh, kw).
+    """
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
+                 groups=1, bias=True):
         super().__init__()
-        for name, value in (("in_channels", in_channels), ("out_channels", out_channels)):
+        for name, value in (("in_channels", in_channels), ("out_channels", out_channels),
+                            ("groups", groups)):
             if not isinstance(value, int) or value <= 0:
                 raise ValueError(f"{name} must be a positive int, got {value!r}")
-        self.in_channels, self.out_channels = in_channels, out_channels
+        for name, value in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if value % groups:
+                raise ValueError(f"{name} must be divisible by groups, got {name}={value} "
+                                 f"and groups={groups}")
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size = pair(kernel_size, "kernel_size", positive=True)
         self.stride = pair(stride, "stride", positive=True)
         self.padding = pair(padding, "padding")
+        self.dilation = pair(dilation, "dilation", positive=True)
         dtype = backend.default_dtype()
-        self.weight = Parameter(backend.xp.empty((out_channels, in_channels) + self.kernel_size,
-                                                 dtype=dtype))
+        shape = (out_channels, in_channels // groups) + self.kernel_size
+        self.weight = Parameter(backend.xp.empty(shape, dtype=dtype))
         self.bias = Parameter(backend.xp.empty(out_channels, dtype=dtype)) if bias else None
         init.default_layer_init_(self.weight, self.bias)
 
     def forward(self, x):
-        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding)
+        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
+                        self.groups)
 
     def extra_repr(self):
-        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-                f"stride={self.stride}, padding={self.padding}")
-
-
-class MaxPool2d(Module):
-    """Maximum over each window (stride defaults to the kernel size)."""
-
-    def __init__(self, kernel_size, stride=None, padding=0):
-        super().__init__()
-        self.kernel_size = pair(kernel_size, "kernel_size", positive=True)
-        self.stride = pair(stride, "stride", positive=True) if stride is not None \
-            else self.kernel_size
-        self.padding = pair(padding, "padding")
-        if any(2 * p > k for p, k in zip(self.padding, self.kernel_size)):
-            raise ValueError(f"padding must be at most half the kernel size "
-                             f"{self.kernel_size}, got {padding!r}")
-
-    def forward(self, x):
-        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding)
-
-    def extra_repr(self):
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+        text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, " \
+               f"stride={self.stride}"  # the rest only when not the default, as PyTorch prints
+        if self.padding != (0, 0):
+            text += f", padding={self.padding}"
+        if self.dilation != (1, 1):
+            text += f", dilation={self.dilation}"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
+        return text if self.bias is not None else text + ", bias=False"
 
 
 class Flatten(Module):

@@ -2,6 +2,7 @@
 from .. import backend
 from . import functional as F
 from . import init
+from .functional.layers import padding_index
 from .module import Module
 from .parameter import Parameter
 
@@ -36,21 +37,29 @@ class Linear(Module):
 
 
 class Embedding(Module):
-    """A table of ``num_embeddings`` vectors looked up by integer index; N(0, 1) init."""
+    """A table of ``num_embeddings`` vectors looked up by integer index; N(0, 1) init.
 
-    def __init__(self, num_embeddings, embedding_dim):
+    ``padding_idx`` (negative counts from the end) names a padding row: it
+    starts at zero and receives no gradient, so it stays as set.
+    """
+
+    def __init__(self, num_embeddings, embedding_dim, padding_idx=None):
         super().__init__()
         _positive("num_embeddings", num_embeddings)
         _positive("embedding_dim", embedding_dim)
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
+        self.padding_idx = padding_index(padding_idx, num_embeddings)
         self.weight = _empty(num_embeddings, embedding_dim)
         init.normal_(self.weight)
+        if self.padding_idx is not None:
+            self.weight.array[self.padding_idx] = 0
 
     def forward(self, indices):
-        return F.embedding(indices, self.weight)
+        return F.embedding(indices, self.weight, self.padding_idx)
 
     def extra_repr(self):
-        return f"{self.num_embeddings}, {self.embedding_dim}"
+        text = f"{self.num_embeddings}, {self.embedding_dim}"
+        return text if self.padding_idx is None else text + f", padding_idx={self.padding_idx}"
 
 
 class Identity(Module):

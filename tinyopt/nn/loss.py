@@ -1,7 +1,11 @@
 """Loss layers: ``MSELoss``, ``CrossEntropyLoss``, ``NLLLoss``, ``BCEWithLogitsLoss``,
 ``HuberLoss``; each calls its ``nn.functional`` twin with the stored options."""
+import numbers
+
+from .. import backend
+from ..autograd import Tensor
 from . import functional as F
-from .functional.loss import check_reduction
+from .functional.loss import check_label_smoothing, check_reduction, legacy_reduction
 from .module import Module
 
 
@@ -23,23 +27,56 @@ class MSELoss(_Loss):
 
 
 class CrossEntropyLoss(_Loss):
-    """Softmax cross-entropy of (N, C) logits against class indices; optional label smoothing."""
+    """Softmax cross-entropy of (N, C) or (N, C, d1, ...) logits against class indices.
 
-    def __init__(self, reduction="mean", label_smoothing=0.0):
-        super().__init__(reduction)
-        if not 0.0 <= label_smoothing <= 1.0:
-            raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing}")
-        self.label_smoothing = label_smoothing
+    ``weight`` rescales each class, targets equal to ``ignore_index`` are
+    skipped, and the 'mean' divides by the summed weight of the targets kept
+    (see ``functional/loss.py``); optional label smoothing. ``size_average``
+    and ``reduce`` are PyTorch's deprecated spellings of ``reduction``.
+    """
+
+    def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                 reduction="mean", label_smoothing=0.0):
+        super().__init__(legacy_reduction(size_average, reduce, reduction))
+        check_label_smoothing(label_smoothing)
+        self.register_buffer("weight", _class_weight(weight))
+        self.ignore_index, self.label_smoothing = _index(ignore_index), label_smoothing
 
     def forward(self, input, target):
-        return F.cross_entropy(input, target, self.reduction, self.label_smoothing)
+        return F.cross_entropy(input, target, self.weight, ignore_index=self.ignore_index,
+                               reduction=self.reduction, label_smoothing=self.label_smoothing)
 
 
 class NLLLoss(_Loss):
-    """Negative log-likelihood of class indices under (N, C) log-probabilities."""
+    """Negative log-likelihood of class indices under (N, C) or (N, C, d1, ...)
+    log-probabilities, with ``weight`` and ``ignore_index`` as ``CrossEntropyLoss``."""
+
+    def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                 reduction="mean"):
+        super().__init__(legacy_reduction(size_average, reduce, reduction))
+        self.register_buffer("weight", _class_weight(weight))
+        self.ignore_index = _index(ignore_index)
 
     def forward(self, input, target):
-        return F.nll_loss(input, target, self.reduction)
+        return F.nll_loss(input, target, self.weight, ignore_index=self.ignore_index,
+                          reduction=self.reduction)
+
+
+def _class_weight(weight):
+    """A class-weight vector, kept as a buffer (saved, not trained) as in PyTorch."""
+    if weight is None:
+        return None
+    data = weight.array if isinstance(weight, Tensor) else backend.asarray(weight)
+    if data.ndim != 1 or data.dtype.kind not in "iuf":
+        raise ValueError(f"weight must be a 1-D real array with one entry per class, got "
+                         f"dtype {data.dtype} and shape {data.shape}")
+    return Tensor(data)
+
+
+def _index(ignore_index):
+    if isinstance(ignore_index, bool) or not isinstance(ignore_index, numbers.Integral):
+        raise ValueError(f"ignore_index must be an int, got {ignore_index!r}")
+    return ignore_index
 
 
 class BCEWithLogitsLoss(_Loss):

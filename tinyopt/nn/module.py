@@ -2,9 +2,11 @@
 
 Assigning a ``Parameter`` or a ``Module`` as an attribute registers it, so
 ``parameters()`` and ``state_dict()`` find everything without bookkeeping in
-the layer, exactly as in PyTorch.
+the layer, exactly as in PyTorch. Buffers (``register_buffer``) are state
+that is not trained, such as BatchNorm's running statistics; persistent ones
+are saved in ``state_dict``.
 """
-from collections import OrderedDict
+from collections import OrderedDict, namedtuple
 
 from .. import backend
 from ..autograd import Tensor
@@ -17,6 +19,7 @@ class Module:
     def __init__(self):
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_non_persistent_buffers_set", set())
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "training", True)
 
@@ -36,15 +39,15 @@ class Module:
         if isinstance(value, (Parameter, Module)):
             for registry in (self._parameters, self._buffers, self._modules):
                 registry.pop(name, None)
+            self._non_persistent_buffers_set.discard(name)
             # a plain attribute of that name (e.g. ``self.bias = None``) would shadow it
             self.__dict__.pop(name, None)
             registry = self._parameters if isinstance(value, Parameter) else self._modules
             registry[name] = value
         elif name in self._parameters or name in self._modules:  # value is None here
             (self._parameters if name in self._parameters else self._modules)[name] = None
-        elif name in self.__dict__.get("_buffer_names", ()):
-            self._buffers[name] = value if value is None or isinstance(value, Tensor) \
-                else Tensor(value)
+        elif name in self._buffers:
+            self.register_buffer(name, value, name not in self._non_persistent_buffers_set)
         else:
             object.__setattr__(self, name, value)
 
@@ -59,17 +62,32 @@ class Module:
         for registry in (self._parameters, self._buffers, self._modules):
             if name in registry:
                 del registry[name]
+                self._non_persistent_buffers_set.discard(name)
                 return
         object.__delattr__(self, name)
 
-    def register_buffer(self, name, value):
-        """Register a non-trainable tensor (e.g. BatchNorm's running mean) saved in state_dict."""
+    def register_buffer(self, name, tensor, persistent=True):
+        """Register a non-trainable tensor (e.g. BatchNorm's running mean) as ``name``.
+
+        A buffer moves with the module and is found by ``buffers()``; a
+        ``persistent`` one is also saved in ``state_dict``. ``tensor`` is a
+        Tensor, a backend array (wrapped in a Tensor) or None (an absent
+        buffer, left out of ``state_dict``). Assigning to the name later
+        replaces the buffer and keeps its persistence, as in PyTorch.
+        """
         _check_name("buffer", name)
-        if "_buffer_names" not in self.__dict__:
-            object.__setattr__(self, "_buffer_names", set())
-        self._buffer_names.add(name)
-        self.__dict__.pop(name, None)
-        self._buffers[name] = value if value is None or isinstance(value, Tensor) else Tensor(value)
+        if name not in self._buffers and hasattr(self, name):
+            raise KeyError(f"attribute {name!r} already exists")
+        if isinstance(tensor, backend.xp.ndarray):
+            tensor = Tensor(tensor)
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"cannot assign {type(tensor).__name__} as buffer {name!r} "
+                            "(a Tensor, an array or None is expected)")
+        self._buffers[name] = tensor
+        if persistent:
+            self._non_persistent_buffers_set.discard(name)
+        else:
+            self._non_persistent_buffers_set.add(name)
 
     def register_parameter(self, name, param):
         """Register ``param`` (a Parameter, or None for an absent one) under ``name``."""
@@ -96,31 +114,37 @@ class Module:
         return self.forward(*args, **kwargs)
 
     # --------------------------------------------------------------- traversal
-    def named_modules(self, prefix="", remove_duplicate=True):
-        """Yield ``(name, module)`` for this module and every descendant, depth first.
+    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+        """Yield ``(name, module)`` for this module and every descendant, depth first
+        (PyTorch's order: a module, then each child's subtree in registration order).
 
         A module reachable under several names is yielded once, under the
-        first, unless ``remove_duplicate=False``.
+        first, unless ``remove_duplicate=False``; ``memo`` is the set of
+        modules already yielded, as in PyTorch's signature.
         """
-        seen, stack = set(), [(prefix, self)]
-        while stack:
-            name, module = stack.pop()
-            if remove_duplicate and id(module) in seen:
-                continue
-            seen.add(id(module))
-            yield name, module
-            children = [(f"{name}.{child}" if name else child, m)
-                        for child, m in module._modules.items() if m is not None]
-            stack.extend(reversed(children))
+        memo = set() if memo is None else memo
+        if self in memo:
+            return
+        if remove_duplicate:
+            memo.add(self)
+        yield prefix, self
+        for name, module in self._modules.items():
+            if module is not None:
+                yield from module.named_modules(memo, f"{prefix}.{name}" if prefix else name,
+                                                remove_duplicate)
 
     def modules(self):
-        """Yield this module and every descendant."""
+        """Yield this module and every descendant, each once."""
         for _, module in self.named_modules():
             yield module
 
     def named_children(self):
-        """Yield ``(name, module)`` for the direct sub-modules."""
-        yield from ((n, m) for n, m in self._modules.items() if m is not None)
+        """Yield ``(name, module)`` for the direct sub-modules, each module once."""
+        memo = set()
+        for name, module in self._modules.items():
+            if module is not None and module not in memo:
+                memo.add(module)
+                yield name, module
 
     def children(self):
         """Yield the direct sub-modules."""
@@ -129,7 +153,8 @@ class Module:
 
     def _named_members(self, registry, prefix, recurse, remove_duplicate):
         seen = set()
-        modules = self.named_modules(prefix, remove_duplicate) if recurse else [(prefix, self)]
+        modules = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) \
+            if recurse else [(prefix, self)]
         for module_name, module in modules:
             for name, value in getattr(module, registry).items():
                 if value is None or (remove_duplicate and id(value) in seen):
@@ -147,7 +172,7 @@ class Module:
             yield param
 
     def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
-        """Yield ``(dotted_name, buffer)`` for every registered buffer."""
+        """Yield ``(dotted_name, buffer)`` for every buffer, persistent or not."""
         yield from self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse=True):
@@ -156,10 +181,14 @@ class Module:
             yield buffer
 
     def apply(self, fn):
-        """Call ``fn`` on every submodule (children first, each subtree in order), then on
-        this module, as PyTorch's ``apply`` does; return self."""
-        for child in self.children():
-            child.apply(fn)
+        """Call ``fn`` on each child's subtree (recursively), then on this module; return self.
+
+        The typical use is initialisation, ``model.apply(init_weights)``. The
+        order is PyTorch's: post-order, children in registration order; a
+        module that is a child of two parents is visited under each.
+        """
+        for module in self.children():
+            module.apply(fn)
         fn(self)
         return self
 
@@ -221,24 +250,31 @@ class Module:
     # ------------------------------------------------------------- state dict
     def _state_tensors(self):
         """``(dotted_name, tensor)`` in PyTorch's state_dict order: module by module, its
-        parameters then its buffers; shared tensors appear under every name, as in PyTorch."""
+        parameters then its persistent buffers; shared tensors appear under every name, as
+        in PyTorch."""
         for module_name, module in self.named_modules(remove_duplicate=False):
-            for registry in (module._parameters, module._buffers):
-                for name, value in registry.items():
-                    if value is not None:
-                        yield (f"{module_name}.{name}" if module_name else name), value
+            entries = list(module._parameters.items()) + [
+                (name, buffer) for name, buffer in module._buffers.items()
+                if name not in module._non_persistent_buffers_set]
+            for name, value in entries:
+                if value is not None:
+                    yield (f"{module_name}.{name}" if module_name else name), value
 
     def state_dict(self):
-        """An ordered dict of copies of every parameter and buffer array, by dotted name."""
+        """An ordered dict of copies of every parameter and persistent buffer array, by name."""
         return OrderedDict((name, value.array.copy()) for name, value in self._state_tensors())
 
     def load_state_dict(self, state_dict, strict=True):
-        """Copy arrays from ``state_dict`` into the parameters and buffers, in place.
+        """Copy the arrays of ``state_dict`` into the parameters and buffers, in place.
 
-        Every key is checked before anything is written: with ``strict`` a
-        missing or unexpected key raises, and a shape mismatch always raises,
-        each naming the keys, so a failed load changes nothing.
-        Returns ``(missing_keys, unexpected_keys)``.
+        Everything is checked before anything is written, so a failed load
+        changes nothing: each value must convert to an array of the target's
+        shape whose dtype casts to the target's within its kind (any number
+        into a float, integers into an integer; not strings, objects or
+        complex numbers), and with ``strict`` the keys must match exactly.
+        Without ``strict`` missing and unexpected keys are allowed (and
+        reported), but a bad shape or dtype still raises, as in PyTorch.
+        Returns ``IncompatibleKeys(missing_keys, unexpected_keys)``.
         """
         if not hasattr(state_dict, "keys"):
             raise TypeError(f"state_dict must be a dict of arrays by name, got "
@@ -251,21 +287,19 @@ class Module:
             problems.append(f"missing keys: {missing}")
         if strict and unexpected:
             problems.append(f"unexpected keys: {unexpected}")
+        arrays = OrderedDict()
         for key, target in targets.items():
             if key in state_dict:
-                shape = tuple(getattr(state_dict[key], "shape", ()))
-                if shape != target.shape:
-                    problems.append(f"size mismatch for {key}: checkpoint has shape {shape}, "
-                                    f"the model has {target.shape}")
+                array, problem = _checked_value(key, state_dict[key], target)
+                if problem:
+                    problems.append(problem)
+                arrays[key] = array
         if problems:
             raise ValueError(f"error loading state_dict into {type(self).__name__}: "
                              + "; ".join(problems))
-        for key, target in targets.items():
-            if key in state_dict:
-                value = state_dict[key]
-                value = value.array if isinstance(value, Tensor) else value
-                target.array[...] = backend.asarray(value)
-        return missing, unexpected
+        for key, array in arrays.items():
+            targets[key].array[...] = array
+        return IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ print
     def extra_repr(self):
@@ -291,6 +325,26 @@ def _keep_dtype_unless(floating, args):
 
 def _no_dtype(kwargs):
     return {k: v for k, v in kwargs.items() if k != "dtype"}
+
+
+IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+IncompatibleKeys.__doc__ = ("What ``load_state_dict`` returns: the model's keys the state_dict "
+                            "lacked, and the state_dict's keys the model has not.")
+
+
+def _checked_value(key, value, target):
+    """``(array, None)`` when ``value`` can be written into ``target``, else ``(None, problem)``."""
+    try:
+        array = backend.asarray(value.array if isinstance(value, Tensor) else value)
+    except (TypeError, ValueError) as error:
+        return None, f"{key}: cannot read {type(value).__name__} as an array ({error})"
+    if array.shape != target.shape:
+        return None, (f"size mismatch for {key}: checkpoint has shape {array.shape}, "
+                      f"the model has {target.shape}")
+    if not backend.xp.can_cast(array.dtype, target.dtype, "same_kind"):
+        return None, (f"dtype mismatch for {key}: checkpoint has dtype {array.dtype}, which "
+                      f"does not cast to the model's {target.dtype}")
+    return array, None
 
 
 def _check_name(kind, name):

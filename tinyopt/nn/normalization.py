@@ -59,12 +59,12 @@ class _BatchNorm(Module):
         self.weight = Parameter(_filled(num_features, 1.0)) if affine else None
         self.bias = Parameter(_filled(num_features, 0.0)) if affine else None
         self.track_running_stats = track_running_stats
-        if track_running_stats:
-            self.register_buffer("running_mean", Tensor(_filled(num_features, 0.0)))
-            self.register_buffer("running_var", Tensor(_filled(num_features, 1.0)))
-            self.register_buffer("num_batches_tracked", Tensor(backend.xp.zeros((), "int64")))
-        else:
-            self.running_mean = self.running_var = None
+        # buffers, as in PyTorch: saved in state_dict, not trained (absent when not tracked)
+        def buffer(array):
+            return Tensor(array) if track_running_stats else None
+        self.register_buffer("running_mean", buffer(_filled(num_features, 0.0)))
+        self.register_buffer("running_var", buffer(_filled(num_features, 1.0)))
+        self.register_buffer("num_batches_tracked", buffer(backend.xp.zeros((), "int64")))
 
     def forward(self, x):
         if x.ndim not in self.input_ranks or x.shape[1] != self.num_features:

@@ -1,12 +1,17 @@
-"""Layer computations: linear, embedding, conv2d, max_pool2d, layer_norm, batch_norm.
+"""Layer computations: linear, embedding, conv2d, layer_norm, batch_norm.
 
 Convolution is im2col: ``unfold`` gathers every kernel-sized patch, and one
 matrix product with the flattened kernels computes all outputs at once,
 
-    out[n, o, i, j] = sum_{c, u, v} w[o, c, u, v] * x[n, c, s*i + u, s*j + v] + b[o].
+    out[n, o, i, j] = sum_{c, u, v} w[o, c, u, v] * x[n, g C/G + c, s i + d u, s j + d v] + b[o]
+
+with stride s, dilation d, and G groups: output channel o belongs to group
+g = o // (O/G) and sees only that group's C/G input channels, so the product
+is one batched matrix product per group.
 """
 from ... import backend
 from ...autograd import Tensor
+from ...autograd.ops.elementwise import where
 from ...autograd.ops.linalg import linear as linear_op
 from ...autograd.ops.shape import pad
 from ...autograd.ops.window import unfold
@@ -27,15 +32,33 @@ def linear(x, weight, bias=None):
     return linear_op(x, weight, bias)
 
 
-def embedding(indices, weight):
-    """Rows of ``weight`` picked by integer ``indices`` (any shape)."""
+def padding_index(padding_idx, num_embeddings):
+    """``padding_idx`` as a row in [0, num_embeddings) (negative counts from the end), or None."""
+    if padding_idx is None:
+        return None
+    if not isinstance(padding_idx, int) or not -num_embeddings <= padding_idx < num_embeddings:
+        raise ValueError(f"padding_idx must be an int in [{-num_embeddings}, {num_embeddings}) "
+                         f"(within num_embeddings) or None, got {padding_idx!r}")
+    return padding_idx % num_embeddings
+
+
+def embedding(indices, weight, padding_idx=None):
+    """Rows of ``weight`` picked by integer ``indices`` (any shape).
+
+    Positions whose index is ``padding_idx`` read that row like any other
+    but send no gradient into it, so the padding vector stays as it is.
+    """
+    padding_idx = padding_index(padding_idx, weight.shape[0])
     data = indices.array if isinstance(indices, Tensor) else backend.asarray(indices)
     if data.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be integers, got dtype {data.dtype}")
     if data.size and (data.min() < 0 or data.max() >= weight.shape[0]):
         raise IndexError(f"embedding: indices must be in [0, {weight.shape[0]}), got values in "
                          f"[{data.min()}, {data.max()}]")
-    return weight[data]
+    rows = weight[data]
+    if padding_idx is None:
+        return rows
+    return where((data != padding_idx)[..., None], rows, rows.detach())
 
 
 def pair(value, name, positive=False):
@@ -48,37 +71,33 @@ def pair(value, name, positive=False):
     return pair_
 
 
-def conv2d(x, weight, bias=None, stride=1, padding=0):
-    """2-D convolution of (N, C, H, W) input with (O, C, kh, kw) weight."""
-    if x.ndim != 4 or x.shape[1] != weight.shape[1]:
-        raise ValueError(f"conv2d: expected input (N, {weight.shape[1]}, H, W) for weight of "
-                         f"shape {weight.shape}, got input of shape {x.shape}")
-    (sh, sw), (ph, pw) = pair(stride, "stride", positive=True), pair(padding, "padding")
-    out_channels, channels, kh, kw = weight.shape
+def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D convolution of (N, C, H, W) input with (O, C / groups, kh, kw) weight."""
+    if not isinstance(groups, int) or groups <= 0:
+        raise ValueError(f"conv2d: groups must be a positive int, got {groups!r}")
+    out_channels, group_channels, kh, kw = weight.shape
+    if out_channels % groups:
+        raise ValueError(f"conv2d: the weight's {out_channels} output channels are not "
+                         f"divisible by groups={groups}")
+    if x.ndim != 4 or x.shape[1] != group_channels * groups:
+        raise ValueError(f"conv2d: expected input (N, {group_channels * groups}, H, W) for "
+                         f"weight of shape {weight.shape} and groups={groups}, got input of "
+                         f"shape {x.shape}")
+    stride, dilation = pair(stride, "stride", positive=True), pair(dilation, "dilation",
+                                                                   positive=True)
+    ph, pw = pair(padding, "padding")
     _check_shape("conv2d", "bias", bias, (out_channels,))
     if ph or pw:
         x = pad(x, (pw, pw, ph, ph))
-    patches = unfold(x, (kh, kw), (sh, sw))
+    patches = unfold(x, (kh, kw), stride, dilation)
     n, _, _, _, oh, ow = patches.shape
-    columns = patches.permute(0, 4, 5, 1, 2, 3).reshape(n * oh * ow, channels * kh * kw)
-    out = columns @ weight.reshape(out_channels, -1).T
-    if bias is not None:
-        out = out + bias
-    return out.reshape(n, oh, ow, out_channels).permute(0, 3, 1, 2)
-
-
-def max_pool2d(x, kernel_size, stride=None, padding=0):
-    """Maximum over each (kh, kw) window of an (N, C, H, W) tensor."""
-    if x.ndim != 4:
-        raise ValueError(f"max_pool2d: expected input (N, C, H, W), got shape {x.shape}")
-    kh, kw = pair(kernel_size, "kernel_size", positive=True)
-    sh, sw = pair(stride if stride is not None else kernel_size, "stride", positive=True)
-    ph, pw = pair(padding, "padding")
-    if ph or pw:
-        x = pad(x, (pw, pw, ph, ph), value=float("-inf"))
-    patches = unfold(x, (kh, kw), (sh, sw))
-    n, c, _, _, oh, ow = patches.shape
-    return patches.reshape(n, c, kh * kw, oh, ow).max(dim=2).values
+    # (G, N*OH*OW, C/G*kh*kw) patch rows times (G, C/G*kh*kw, O/G) kernels, per group
+    columns = patches.reshape(n, groups, group_channels, kh, kw, oh, ow) \
+        .permute(1, 0, 5, 6, 2, 3, 4).reshape(groups, n * oh * ow, group_channels * kh * kw)
+    kernels = weight.reshape(groups, out_channels // groups, -1).transpose(1, 2)
+    out = (columns @ kernels).reshape(groups, n, oh, ow, out_channels // groups) \
+        .permute(1, 0, 4, 2, 3).reshape(n, out_channels, oh, ow)
+    return out if bias is None else out + bias.reshape(1, -1, 1, 1)
 
 
 def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):

@@ -2,16 +2,25 @@
 {'mean', 'sum', 'none'}.
 
     mse:            (x - y)^2
-    nll:            -logp[target]
-    cross_entropy:  nll(log_softmax(logits)); with label smoothing eps,
-                    (1 - eps) * nll + eps * mean_c(-logp_c)
+    nll:            -w[y] logp[y]                (w: class weights, 1 without)
+    cross_entropy:  nll(log_softmax(logits)); with label smoothing eps over C classes,
+                    (1 - eps) (-w[y] logp[y]) + (eps / C) sum_c (-w[c] logp[c])
     bce_with_logits: (1 - y) x + (1 + (w - 1) y) log(1 + e^-x)   (w = pos_weight)
     huber:          d^2 / 2 if |d| < delta else delta (|d| - delta / 2)
+
+The class losses take PyTorch's layouts: input (N, C) or (N, C, d1, d2, ...)
+with integer targets (N,) or (N, d1, d2, ...), or one unbatched (C,) input
+with a 0-d target. A target equal to ``ignore_index`` contributes nothing,
+and 'mean' divides by the summed weight w[y] of the targets not ignored (the
+count of them without weights), as PyTorch does: a weighted average, not the
+mean over elements.
 """
+import warnings
+
 from ... import backend
 from ...autograd import Tensor
 from ...autograd.ops import elementwise as ew
-from ...autograd.ops import reduce
+from ...autograd.ops import reduce as reduce_ops
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -37,19 +46,6 @@ def _same_shape(name, input, target):
                          "differ (they would broadcast silently; reshape one of them)")
 
 
-def _class_indices(name, target, batch, classes):
-    data = target.array if isinstance(target, Tensor) else backend.asarray(target)
-    if data.dtype.kind not in "iu":
-        raise TypeError(f"{name}: target must hold integer class indices, got dtype {data.dtype}")
-    if data.shape != (batch,):
-        raise ValueError(f"{name}: input of shape {(batch, classes)} needs a target of shape "
-                         f"({batch},), got target of shape {data.shape}")
-    if data.size and (data.min() < 0 or data.max() >= classes):
-        raise IndexError(f"{name}: target values must be in [0, {classes}), got values in "
-                         f"[{data.min()}, {data.max()}]")
-    return data
-
-
 def mse_loss(input, target, reduction="mean"):
     """Mean squared error."""
     _same_shape("mse_loss", input, target)
@@ -57,27 +53,105 @@ def mse_loss(input, target, reduction="mean"):
     return _reduce(diff * diff, reduction)
 
 
-def nll_loss(log_probs, target, reduction="mean"):
-    """Negative log-likelihood of class indices ``target`` under (N, C) log-probabilities."""
-    if log_probs.ndim != 2:
-        raise ValueError(f"nll_loss: expected (N, C) log-probabilities, got {log_probs.shape}")
-    index = _class_indices("nll_loss", target, *log_probs.shape)
-    picked = log_probs.gather(1, index.reshape(-1, 1)).reshape(-1)
-    return _reduce(-picked, reduction)
+def legacy_reduction(size_average, reduce, reduction):
+    """``reduction``, or PyTorch's reading of its deprecated ``size_average``/``reduce`` flags."""
+    if size_average is None and reduce is None:
+        check_reduction(reduction)
+        return reduction
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    reduction = "mean" if size_average and reduce else "sum" if reduce else "none"
+    warnings.warn(f"size_average and reduce are deprecated (in PyTorch too); use "
+                  f"reduction={reduction!r} instead", UserWarning, stacklevel=3)
+    return reduction
 
 
-def cross_entropy(logits, target, reduction="mean", label_smoothing=0.0):
-    """Softmax cross-entropy of (N, C) logits against class indices, optional label smoothing."""
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing}")
-    if logits.ndim != 2:
-        raise ValueError(f"cross_entropy: expected (N, C) logits, got {logits.shape}; "
-                         "reshape (N, T, C) to (N * T, C)")
-    log_probs = reduce.log_softmax(logits, 1)
-    loss = nll_loss(log_probs, target, reduction="none")
+def _class_rows(input):
+    """The scores as (M, C) rows, one per target, and the shape of the per-target losses."""
+    if input.ndim == 1:
+        return input.reshape(1, -1), ()
+    if input.ndim == 2:
+        return input, input.shape[:1]
+    moved = input.permute(0, *range(2, input.ndim), 1)  # the class dim last
+    return moved.reshape(-1, input.shape[1]), input.shape[:1] + input.shape[2:]
+
+
+def _class_indices(name, target, input_shape, loss_shape, classes, ignore_index):
+    data = target.array if isinstance(target, Tensor) else backend.asarray(target)
+    if data.dtype.kind not in "iu":
+        raise TypeError(f"{name}: target must hold integer class indices, got dtype {data.dtype}")
+    if data.shape != loss_shape:
+        raise ValueError(f"{name}: input of shape {input_shape} needs a target of shape "
+                         f"{loss_shape}, got target of shape {data.shape}")
+    valid = data[data != ignore_index]
+    if valid.size and (valid.min() < 0 or valid.max() >= classes):
+        raise IndexError(f"{name}: target values must be in [0, {classes}) or equal "
+                         f"ignore_index={ignore_index}, got values in "
+                         f"[{valid.min()}, {valid.max()}]")
+    return data.reshape(-1)
+
+
+def _class_weights(name, weight, classes, dtype):
+    """``weight`` as a constant (C,) array of ``dtype`` (no gradient flows to it, as in torch)."""
+    if weight is None:
+        return None
+    data = weight.array if isinstance(weight, Tensor) else backend.asarray(weight)
+    if data.shape != (classes,) or data.dtype.kind not in "iuf":
+        raise ValueError(f"{name}: weight must be a real array of shape ({classes},), one per "
+                         f"class, got dtype {data.dtype} and shape {data.shape}")
+    return data.astype(dtype)
+
+
+def _class_loss(name, scores, target, weight, ignore_index, reduction, label_smoothing=0.0):
+    """-w[y] logp[y] per target, smoothed, ignored targets zero, then reduced (see above)."""
+    rows, loss_shape = _class_rows(scores)
+    classes = rows.shape[1]
+    index = _class_indices(name, target, scores.shape, loss_shape, classes, ignore_index)
+    weight = _class_weights(name, weight, classes, scores.dtype)
+    xp = backend.xp
+    keep = index != ignore_index
+    safe = xp.where(keep, index, 0)  # any valid row for the ignored; masked out below
+    target_weight = (keep if weight is None else keep * weight[safe]).astype(scores.dtype)
+    picked = ew.where(keep, rows.gather(1, safe.reshape(-1, 1)).reshape(-1), 0.0)
+    loss = -picked * target_weight
     if label_smoothing:
-        loss = (1 - label_smoothing) * loss - label_smoothing * log_probs.mean(dim=1)
-    return _reduce(loss, reduction)
+        per_class = rows if weight is None else rows * weight
+        smooth = ew.where(keep, -per_class.sum(dim=1), 0.0)
+        loss = (1 - label_smoothing) * loss + (label_smoothing / classes) * smooth
+    if reduction == "mean":
+        total = float(target_weight.sum())
+        # every target ignored (or weighted 0): 0 / 0, which PyTorch returns as nan
+        return loss.sum() / total if total else loss.sum() * float("nan")
+    return loss.sum() if reduction == "sum" else loss.reshape(loss_shape)
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
+    """Negative log-likelihood of class indices ``target`` under log-probabilities ``input``
+    ((N, C), (N, C, d1, ...) or (C,)); ``weight`` per class, ``ignore_index`` skipped."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    return _class_loss("nll_loss", input, target, weight, ignore_index, reduction)
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
+    """Softmax cross-entropy of logits ``input`` ((N, C), (N, C, d1, ...) or (C,)) against
+    class indices; ``weight`` per class, ``ignore_index`` skipped, optional label smoothing."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    check_label_smoothing(label_smoothing)
+    if input.ndim == 0:
+        raise ValueError("cross_entropy: expected logits of shape (N, C), (N, C, d1, ...) or "
+                         "(C,), got a 0-d tensor")
+    log_probs = reduce_ops.log_softmax(input, 1 if input.ndim > 1 else 0)
+    return _class_loss("cross_entropy", log_probs, target, weight, ignore_index, reduction,
+                       label_smoothing)
+
+
+def check_label_smoothing(label_smoothing):
+    """Raise ``ValueError`` unless ``label_smoothing`` is a number in [0, 1]."""
+    if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, (int, float)) \
+            or not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"label_smoothing must be a number in [0, 1], got {label_smoothing!r}")
 
 
 def binary_cross_entropy_with_logits(input, target, reduction="mean", pos_weight=None):
