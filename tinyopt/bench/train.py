@@ -101,19 +101,21 @@ def run(hidden=256, batch_size=32, epochs=5, samples=None):
 
 
 def add_arguments(parser):
-    """The command-line options of this benchmark."""
-    parser.add_argument("--hidden", type=int, default=256, help="hidden width (default 256)")
-    parser.add_argument("--batch-size", type=int, default=32, help="batch size (default 32)")
-    parser.add_argument("--epochs", type=int, default=5, help="timed epochs (default 5)")
-    parser.add_argument("--samples", type=int, default=None, help="use only this many samples")
+    """The command-line options of this benchmark (counts are positive ints: else exit 2)."""
+    from ..cli.common import positive_int
+    parser.add_argument("--hidden", type=positive_int, default=256,
+                        help="hidden width (default 256)")
+    parser.add_argument("--batch-size", type=positive_int, default=32,
+                        help="batch size (default 32)")
+    parser.add_argument("--epochs", type=positive_int, default=5,
+                        help="timed epochs (default 5)")
+    parser.add_argument("--samples", type=positive_int, default=None,
+                        help="use only this many samples")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
 def main(args):
     """Run the benchmark with parsed ``args`` and print a table (or JSON)."""
-    for name in ("hidden", "batch_size", "epochs"):
-        if getattr(args, name) <= 0:
-            raise SystemExit(f"--{name.replace('_', '-')} must be a positive int")
     result = run(args.hidden, args.batch_size, args.epochs, args.samples)
     if args.json:
         print(json.dumps(result, indent=2))
