@@ -22,8 +22,10 @@ import numpy as np
 import pytest
 
 import tinyopt
-from tinyopt import backend, nn, optim, serialization
+from tinyopt import backend, nn, optim, recipes, serialization
+from tinyopt.bench.step import OPTIMIZERS
 from tinyopt.cli import main
+from tinyopt.optim.swa import EMA
 from tinyopt.serialization import CheckpointError
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -323,3 +325,52 @@ def test_a_run_killed_at_random_moments_resumes_bit_identically(tmp_path, monkey
     for name in whole_model:
         np.testing.assert_array_equal(whole_model[name], killed_model[name], err_msg=name)
     assert killed_history == whole_history
+
+
+# ------------------------------------------- every optimizer, schedule and EMA
+def _steps(model, optimizer, scheduler, ema, count, seed):
+    rng = np.random.default_rng(seed)
+    for _ in range(count):
+        for param in model.parameters():
+            param.grad = rng.standard_normal(param.data.shape).astype(param.data.dtype)
+        optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
+        ema.update()
+
+
+def _build(name, schedule):
+    tinyopt.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 6), nn.Linear(6, 3))
+    class_name, options = OPTIMIZERS[name]
+    optimizer = getattr(optim, class_name)(model.parameters(), **options)
+    scheduler = None if schedule == "constant" else recipes.parse_recipe(
+        f"sgd+{schedule}").build_scheduler(optimizer, 20)
+    return model, optimizer, scheduler, EMA(model, decay=0.9)
+
+
+@pytest.mark.parametrize("name, schedule", [(name, "constant") for name in OPTIMIZERS]
+                         + [("sgd", schedule) for schedule in recipes.SCHEDULES
+                            if schedule != "constant"])
+def test_every_optimizer_schedule_and_ema_resume_bit_identically_through_a_file(
+        name, schedule, tmp_path):
+    model, optimizer, scheduler, ema = _build(name, schedule)
+    _steps(model, optimizer, scheduler, ema, 3, seed=1)
+    serialization.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                        "scheduler": None if scheduler is None else scheduler.state_dict(),
+                        "ema": ema.state_dict()}, tmp_path / "state.npz")
+    _steps(model, optimizer, scheduler, ema, 3, seed=2)
+    state = serialization.load(tmp_path / "state.npz")
+    model2, optimizer2, scheduler2, ema2 = _build(name, schedule)
+    model2.load_state_dict(state["model"])
+    optimizer2.load_state_dict(state["optimizer"])
+    if scheduler2 is not None:
+        scheduler2.load_state_dict(state["scheduler"])
+    ema2.load_state_dict(state["ema"])
+    _steps(model2, optimizer2, scheduler2, ema2, 3, seed=2)
+    for (key, value), (_, resumed) in zip(model.state_dict().items(),
+                                          model2.state_dict().items()):
+        np.testing.assert_array_equal(value, resumed, err_msg=key)
+    for average, resumed in zip(ema.shadow, ema2.shadow):
+        np.testing.assert_array_equal(average, resumed)
+    assert optimizer.param_groups[0]["lr"] == optimizer2.param_groups[0]["lr"]

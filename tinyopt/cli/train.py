@@ -23,7 +23,7 @@ from . import common
 
 CHECKPOINT = "checkpoint.npz"
 OLD_CHECKPOINT = "checkpoint.pkl"
-"""The pickle checkpoint of tinyopt before 0.2: refused, never unpickled."""
+"""The pickle checkpoint of earlier tinyopt versions: refused, never unpickled."""
 CHECKPOINT_FORMAT = 2
 CHECKPOINT_KEYS = ("format", "settings", "epochs_done", "model", "optimizer", "scheduler", "rng",
                    "history")
