@@ -68,6 +68,8 @@ def test_every_subcommand_has_help(argv, capsys):
     (["lr-find", "--iterations", "5"], "must be at least 20, got 5"),
     (["bench"], "the following arguments are required: SUITE"),
     (["bench", "step", "--optimizer", "nope"], "invalid choice: 'nope' (choose from *adadelta*"),
+    (["compare", "--recipes", "adam", "adam"], "recipe 'adam' is given twice"),
+    (["lr-find", "--start-lr", "1", "--end-lr", "0.1"], "must be below --end-lr"),
 ])
 def test_usage_errors_exit_2_with_one_line_listing_the_choices(argv, message, capsys):
     """``*`` in ``message`` stands for an optional quote (argparse quotes choices or not,
@@ -81,11 +83,9 @@ def test_usage_errors_exit_2_with_one_line_listing_the_choices(argv, message, ca
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["compare", "--recipes", "adam", "adam"], "recipe 'adam' is given twice"),
     (["race", "--start", "9,9"], "outside the rosenbrock window x in [-2, 2], y in [-1, 3]"),
     (["train", "--lr", "0.1", "--optimizer", "adam:lr=0.01"], "give the rate once"),
     (["lr-find", "--optimizer", "adam+cosine"], "without a +SCHEDULE"),
-    (["lr-find", "--start-lr", "1", "--end-lr", "0.1"], "must be below --end-lr"),
 ])
 def test_impossible_combinations_exit_1_with_one_line(argv, message, tmp_path, capsys):
     assert cli.main(argv + ["--out", str(tmp_path)]) == 1

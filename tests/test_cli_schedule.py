@@ -38,6 +38,9 @@ def test_settings_peak_rate_log_axis_and_vector_formats(tmp_path):
     assert (tmp_path / "schedule.svg").exists() and not (tmp_path / "schedule.png").exists()
 
 
-def test_a_schedule_given_twice_is_refused(tmp_path, capsys):
-    assert main(["schedule", "cosine", "cosine", "--out", str(tmp_path)]) == 1
+def test_a_schedule_given_twice_is_a_usage_error(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["schedule", "cosine", "cosine", "--out", str(tmp_path / "out")])
+    assert exit_info.value.code == 2
     assert "schedule 'cosine' is given twice" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()  # refused before anything was written

@@ -1,11 +1,11 @@
 """``tinyopt train``: outputs, and ``--resume`` after an interruption equals an unbroken run."""
 import json
-import pickle
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from tinyopt import serialization
 from tinyopt.cli import main
 
 RUN = ["train", "--epochs", "4", "--hidden", "16", "--batch-size", "64", "--no-progress",
@@ -32,7 +32,7 @@ def test_train_writes_history_weights_checkpoint_and_curves(tmp_path, capsys):
         assert weights["0.weight"].shape == (64, 2)
     with Image.open(out / "curves.png") as curves:
         assert curves.size[0] > 1200 and curves.size[1] > 800
-    checkpoint = pickle.loads((out / "checkpoint.pkl").read_bytes())
+    checkpoint = serialization.load(out / "checkpoint.npz")
     assert checkpoint["epochs_done"] == 3 and checkpoint["settings"]["optimizer"] == "momentum"
     assert "test accuracy" in capsys.readouterr().out
 

@@ -220,16 +220,17 @@ def test_corrupt_cached_file_is_fetched_again(tmp_path, fake_mnist):
         idx.CHECKSUMS["mnist"]["t10k-labels-idx1-ubyte.gz"]
 
 
-def test_corrupt_cached_file_without_download_raises_and_is_deleted(tmp_path, fake_mnist,
-                                                                   monkeypatch):
+def test_corrupt_cached_file_without_download_raises_and_is_set_aside(tmp_path, fake_mnist,
+                                                                      monkeypatch):
     forbid_network(monkeypatch)
     cache = tmp_path / "mnist"
     cache.mkdir()
     bad = cache / "train-images-idx3-ubyte.gz"
     bad.write_bytes(b"garbage")
-    with pytest.raises(ValueError, match="checksum"):
+    with pytest.raises(ValueError, match="checksum .* kept as train-images-idx3-ubyte.gz.bad-"):
         load_mnist(root=tmp_path, download=False)
     assert not bad.exists()
+    assert (cache / "train-images-idx3-ubyte.gz.bad-checksum").read_bytes() == b"garbage"
     with pytest.raises(FileNotFoundError, match="download=False"):
         load_mnist(root=tmp_path, download=False)
 

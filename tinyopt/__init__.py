@@ -4,7 +4,8 @@ The public face follows PyTorch's, so the course's PyTorch code runs with
 only its imports changed: ``Tensor``, ``tensor()``, the factory functions
 (``zeros``, ``randn``, ``*_like``, ...), the math functions (``sqrt``,
 ``max``, ``norm``, ...), dtypes (``tinyopt.float32``, ...), ``device``,
-``no_grad``, ``manual_seed``, and the packages ``nn``, ``optim``, ``amp``,
+``no_grad``, ``manual_seed``, ``save``/``load`` (checkpoints that run no code), and the
+packages ``nn``, ``optim``, ``amp``,
 ``cuda``, ``linalg`` and ``data``.
 """
 import numpy as _numpy
@@ -22,6 +23,7 @@ from .autograd.functions import (abs, add, allclose, argmax, argmin, clamp, clip
                                  rsqrt, sigmoid, sign, sin, softmax, sqrt, square, sub, sum, tanh,
                                  transpose)
 from .backend import bfloat16, device, manual_seed, set_default_dtype
+from .serialization import load, save
 from . import amp, cuda, data, linalg, nn, optim
 
 float16 = half = _numpy.dtype("float16")

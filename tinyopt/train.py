@@ -142,6 +142,9 @@ def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, prog
     if precision not in ("float32",) + PRECISIONS:
         raise ValueError(f"precision must be one of {('float32',) + PRECISIONS}, got "
                          f"{precision!r}")
+    _check_not_empty("train_loader", train_loader)
+    if val_loader is not None:
+        _check_not_empty("val_loader", val_loader)
     history = History() if history is None else history
     show = sys.stderr.isatty() if progress is None else bool(progress)
     bar = _progress_bar(epochs * len(train_loader), show)
@@ -159,7 +162,9 @@ def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, prog
                     _step_scheduler(scheduler, loss)
                 bar.update(len(window))
                 bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
-            record = {"train_loss": total / max(count, 1)}
+            if count == 0:
+                raise ValueError(f"train_loader yielded no samples in epoch {epoch}")
+            record = {"train_loss": total / count}
             if val_loader is not None:
                 record.update({f"val_{k}": v for k, v in
                                evaluate(model, loss_fn, val_loader).items()})
@@ -170,6 +175,18 @@ def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, prog
     finally:
         bar.close()
     return history
+
+
+def _check_not_empty(name, loader):
+    """Refuse, before any training, a loader with no batches (an empty data set, or
+    ``drop_last`` with fewer samples than a batch): its epochs would record a loss of 0."""
+    if len(loader) > 0:
+        return
+    dataset, detail = getattr(loader, "dataset", None), ""
+    if dataset is not None and hasattr(loader, "batch_size"):
+        detail = (f" ({len(dataset)} samples, batch_size={loader.batch_size}, "
+                  f"drop_last={getattr(loader, 'drop_last', False)})")
+    raise ValueError(f"{name} has no batches{detail}: there is nothing to train on")
 
 
 def _windows(loader, size):

@@ -260,14 +260,16 @@ def format_table(result):
 
 
 def add_arguments(parser):
-    """The command-line options of this benchmark."""
+    """The command-line options of this benchmark (counts are positive ints: else exit 2)."""
+    from ..cli.common import positive_int
     parser.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="adamw",
                         help="optimizer to step (default adamw; sgd has momentum 0.9)")
-    parser.add_argument("--params", type=int, default=10_000_000,
+    parser.add_argument("--params", type=positive_int, default=10_000_000,
                         help="number of float32 parameters (default 10,000,000)")
     parser.add_argument("--layout", choices=("single", "many"), default="single",
                         help=f"one tensor, or tensors of {TENSOR_SIZE_MANY:,} (default single)")
-    parser.add_argument("--repeat", type=int, default=20, help="timed steps (default 20)")
+    parser.add_argument("--repeat", type=positive_int, default=20,
+                        help="timed steps (default 20)")
     parser.add_argument("--quick", action="store_true",
                         help="small and fast: 100,000 parameters, 5 steps, no compile column")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -280,9 +282,6 @@ def main(args):
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     if args.quick:
         args.params, args.repeat = min(args.params, 100_000), min(args.repeat, 5)
-    for option in ("params", "repeat"):
-        if getattr(args, option) <= 0:
-            raise SystemExit(f"--{option} must be a positive int")
     result = run(args.optimizer, args.params, args.layout, args.repeat, compile=not args.quick)
     print(json.dumps(result, indent=2) if args.json else format_table(result))
 

@@ -56,7 +56,7 @@ def run(model="mlp", hidden=None, batch_size=None, epochs=3, samples=None):
     workload = WORKLOADS[model]
     hidden = hidden or (256 if model == "mlp" else 64)
     batch_size = batch_size or workload.batch_size
-    X, y = workload.data(samples or workload.samples)
+    X, y = workload.make_data(samples or workload.samples)
     trainers = {"tinyopt": _Trainer(tinyopt, workload, X, y, hidden)}
     try:
         import torch
@@ -84,15 +84,17 @@ def run(model="mlp", hidden=None, batch_size=None, epochs=3, samples=None):
 
 
 def add_arguments(parser):
-    """The command-line options of this benchmark."""
+    """The command-line options of this benchmark (counts are positive ints: else exit 2)."""
+    from ..cli.common import positive_int
     parser.add_argument("--model", choices=sorted(WORKLOADS), default="mlp",
                         help="the workload (default mlp)")
-    parser.add_argument("--hidden", type=int, default=None,
+    parser.add_argument("--hidden", type=positive_int, default=None,
                         help="hidden width (default 256 for mlp, else 64)")
-    parser.add_argument("--batch-size", type=int, default=None,
+    parser.add_argument("--batch-size", type=positive_int, default=None,
                         help="batch size (default 32 for mlp, else 64)")
-    parser.add_argument("--epochs", type=int, default=3, help="timed epochs (default 3)")
-    parser.add_argument("--samples", type=int, default=None, help="use only this many samples")
+    parser.add_argument("--epochs", type=positive_int, default=3, help="timed epochs (default 3)")
+    parser.add_argument("--samples", type=positive_int, default=None,
+                        help="use only this many samples")
     parser.add_argument("--profile", action="store_true",
                         help="then print tinyopt's slowest ops, forward and backward apart")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -100,10 +102,6 @@ def add_arguments(parser):
 
 def main(args):
     """Run the benchmark with parsed ``args`` and print a table (or JSON)."""
-    for name in ("hidden", "batch_size", "epochs", "samples"):
-        value = getattr(args, name)
-        if value is not None and value <= 0:
-            raise SystemExit(f"--{name.replace('_', '-')} must be a positive int")
     result, trainer = run(args.model, args.hidden, args.batch_size, args.epochs, args.samples)
     if args.profile:
         from ..autograd.profiler import profile

@@ -26,8 +26,8 @@ class Workload:
 
     build: Callable
     """``build(T, hidden)`` -> a module mapping a batch of inputs to logits."""
-    data: Callable
-    """``data(samples)`` -> (inputs, integer targets) host arrays."""
+    make_data: Callable
+    """``make_data(samples)`` -> (inputs, integer targets) host arrays."""
     optimizer: str
     batch_size: int
     samples: int

@@ -7,10 +7,12 @@
     tinyopt lr-find    the learning-rate range test and its plot
     tinyopt bench      benchmarks against PyTorch: bench train, bench step
 
-Every subcommand has ``--help`` and writes into a folder it names at the end.
-Usage errors (a bad flag, an unknown name, an impossible value) exit with
-status 2 and one line that lists the valid choices; failures while running
-exit with status 1 and one line.
+Every subcommand has ``--help`` and writes into a folder it names at the end;
+it first checks that it can write there and that the folder holds no earlier
+run's outputs (``--overwrite`` replaces them). Usage errors (a bad flag, an
+unknown name, an impossible value) exit with status 2 and one line that
+lists the valid choices; failures while running (and a ``train`` run that
+diverged) exit with status 1 and one line.
 """
 import sys
 
@@ -18,7 +20,9 @@ from . import bench, common, compare, lr_find, race, schedule, train
 
 SUBCOMMANDS = {"compare": compare, "race": race, "schedule": schedule, "train": train,
                "lr-find": lr_find, "bench": bench}
-"""Subcommand name -> module with ``add_arguments(parser)`` and ``main(args)``."""
+"""Subcommand name -> module with ``add_arguments(parser)`` and ``main(args)``, and optionally
+``check(args)`` (usage errors, before anything is touched) and ``OUTPUTS`` (the files it writes
+into ``--out``)."""
 DESCRIPTION = "Deep-learning optimization in NumPy: compare optimizers, race them, plot schedules."
 
 
@@ -38,7 +42,7 @@ def build_parser():
         subparser = commands.add_parser(name, help=summary, description=module.__doc__,
                                         formatter_class=common.HelpFormatter)
         module.add_arguments(subparser)
-        subparser.set_defaults(run=module.main)
+        subparser.set_defaults(run=module.main, usage_error=subparser.error)
     return parser
 
 
@@ -47,9 +51,16 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
     args.argv = argv
+    module = SUBCOMMANDS[args.command]
     try:
+        if hasattr(module, "check"):
+            module.check(args)
+        if hasattr(module, "OUTPUTS"):
+            common.prepare_out(args, module.OUTPUTS)
         args.run(args)
-    except (common.CommandError, ValueError, ImportError, FloatingPointError) as error:
+    except common.UsageError as error:
+        args.usage_error(str(error))  # exits with status 2
+    except (common.CommandError, ValueError, ImportError, FloatingPointError, OSError) as error:
         print(f"tinyopt {args.command}: error: {error}", file=sys.stderr)
         return 1
     return 0

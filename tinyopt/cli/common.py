@@ -2,12 +2,18 @@
 
 Usage errors exit with status 2 and one line, ``tinyopt race: error: argument
 --landscape: invalid choice: 'x' (choose from ...)``; failures while running
-(a missing checkpoint, an impossible combination) exit with status 1 and
-one line of the same shape.
+(a missing checkpoint, an impossible combination, an ``--out`` that cannot be
+written) exit with status 1 and one line of the same shape.
+
+No run destroys another's results: a subcommand refuses to write into an
+``--out`` folder that holds an earlier run's outputs unless ``--overwrite``
+(or, for ``train``, ``--resume``) is given, and checks that it can write
+there before any work starts.
 """
 import argparse
 import math
 import sys
+import tempfile
 from pathlib import Path
 
 from .. import recipes
@@ -34,6 +40,10 @@ class CommandError(Exception):
     """A failure while running a subcommand, reported as one line with exit status 1."""
 
 
+class UsageError(Exception):
+    """An impossible combination of arguments, reported like argparse's errors (status 2)."""
+
+
 def positive_int(text):
     """argparse type: an int >= 1."""
     try:
@@ -42,6 +52,17 @@ def positive_int(text):
         raise argparse.ArgumentTypeError(f"must be a positive int, got {text!r}") from None
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be a positive int, got {text}")
+    return value
+
+
+def non_negative_int(text):
+    """argparse type: an int >= 0 (a random seed)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an int >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be an int >= 0, got {text}")
     return value
 
 
@@ -76,16 +97,24 @@ def point(text):
 
 
 def check_unique(names, what):
-    """Raise ``CommandError`` if a name comes twice (names label curves and table rows)."""
+    """Raise ``UsageError`` if a name comes twice (names label curves and table rows)."""
     twice = sorted({name for name in names if names.count(name) > 1})
     if twice:
-        raise CommandError(f"{what} {twice[0]!r} is given twice: give each once")
+        raise UsageError(f"{what} {twice[0]!r} is given twice: give each once")
+
+
+def outputs(files, figures):
+    """The names a subcommand writes: ``files``, and each figure in every format."""
+    return tuple(files) + tuple(f"{figure}.{fmt}" for figure in figures for fmt in FORMATS)
 
 
 def add_output_arguments(parser, default_out):
-    """``--out``, ``--format`` and ``--no-progress``."""
+    """``--out``, ``--overwrite``, ``--format`` and ``--no-progress``."""
     parser.add_argument("--out", type=Path, default=Path(default_out),
-                        help=f"output folder (default {default_out})")
+                        help=f"output folder (default {default_out}); a folder holding an "
+                             "earlier run's outputs is refused unless --overwrite")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace an earlier run's outputs in --out (they are deleted first)")
     parser.add_argument("--format", nargs="+", choices=FORMATS, default=["png"],
                         metavar="FMT", help="figure formats: png, svg, pdf (default png)")
     parser.add_argument("--no-progress", action="store_true",
@@ -100,7 +129,61 @@ def add_model_arguments(parser, dataset="moons", hidden=64, batch_size=32):
                         help=f"width of the two hidden layers (default {hidden})")
     parser.add_argument("--batch-size", type=positive_int, default=batch_size,
                         help=f"samples per batch (default {batch_size})")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--seed", type=non_negative_int, default=0,
+                        help="random seed, an int >= 0 (default 0)")
+
+
+def prepare_out(args, names):
+    """Make ``args.out`` ready before any work: a writable folder holding no earlier run.
+
+    ``names`` are the files the subcommand writes. If some already exist there,
+    ``--overwrite`` deletes them first, ``--resume`` (train) keeps them, and
+    otherwise this raises ``CommandError``: one run never silently destroys another.
+    """
+    out = args.out
+    if out.exists() and not out.is_dir():
+        raise CommandError(f"--out {out} is a file, not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as error:
+        raise CommandError(f"cannot write into --out {out}: {error.strerror or error}") from None
+    earlier = [name for name in names if (out / name).exists()]
+    if not earlier or getattr(args, "resume", False):
+        return
+    if not args.overwrite:
+        listed = ", ".join(earlier[:3]) + (", ..." if len(earlier) > 3 else "")
+        resume = "--resume to continue it, " if hasattr(args, "resume") else ""
+        raise CommandError(f"{out} holds an earlier run's outputs ({listed}): pass {resume}"
+                           "--overwrite to replace them, or choose another --out")
+    for name in earlier:
+        (out / name).unlink()
+
+
+DIVERGENCE_FACTOR = 2.0
+"""A run whose final training loss exceeds this times its first step's loss diverged."""
+
+
+def divergence(history, failure=None):
+    """Why a training run counts as diverged (a sentence), or None if it did not.
+
+    It diverged when training stopped on a non-finite value (``failure``), or when
+    its last epoch's training loss ended above ``DIVERGENCE_FACTOR`` times the loss
+    of its first step (worse than the untrained model: the rate is too high).
+    """
+    if failure:
+        return failure
+    first, last = history.steps["loss"][:1], history.epochs["train_loss"][-1:]
+    if first and last and not last[0] <= DIVERGENCE_FACTOR * first[0]:
+        return (f"the training loss rose from {first[0]:.4g} at the first step to "
+                f"{last[0]:.4g}: the learning rate is probably too high")
+    return None
+
+
+def warn(command, message):
+    """One warning line on stderr, shaped like the error lines."""
+    print(f"tinyopt {command}: warning: {message}", file=sys.stderr)
 
 
 def progress_bar(args, total, description):

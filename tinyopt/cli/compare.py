@@ -8,7 +8,9 @@ schedule. The report (``report.md``) shows the loss and accuracy curves
 loss and accuracy, the steps until the smoothed training loss first fell
 below a target, and the wall time; then every setting needed to run it
 again. The default, five recipes on the spirals, takes well under a minute
-on a laptop; ``--fast`` takes seconds.
+on a laptop; ``--fast`` takes seconds. A recipe that diverges (a non-finite
+loss, or a training loss ending above twice its first step's) is flagged in
+the table, the figures and a warning; the others run on.
 """
 import json
 import platform
@@ -25,6 +27,7 @@ FAST = {"epochs": 2, "hidden": 16}
 """What ``--fast`` changes (for tests and CI)."""
 SMOOTHING = 0.9
 """The EMA factor of the smoothed training loss (curves and steps to target)."""
+OUTPUTS = common.outputs(("report.md", "results.json"), ("curves", "results"))
 
 
 def add_arguments(parser):
@@ -50,17 +53,22 @@ def add_arguments(parser):
                         default=DEFAULTS["target_loss"],
                         help="report the steps until the smoothed training loss is below this "
                              f"(default {DEFAULTS['target_loss']})")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--seed", type=common.non_negative_int, default=0,
+                        help="random seed, an int >= 0 (default 0)")
     parser.add_argument("--fast", action="store_true",
                         help="seconds, not a minute: 2 epochs of a narrow model (tests, CI)")
     common.add_output_arguments(parser, "tinyopt-output/compare")
+
+
+def check(args):
+    """Usage errors: a recipe given twice."""
+    common.check_unique([recipe.text for recipe in args.recipes or []], "recipe")
 
 
 def _settings(args):
     """The resolved settings of this run (the defaults filled in)."""
     fast = FAST if args.fast else {}
     chosen = args.recipes or [recipes.parse_recipe(name) for name in recipes.DEFAULT_RECIPES]
-    common.check_unique([recipe.text for recipe in chosen], "recipe")
     return {"dataset": args.dataset,
             "epochs": args.epochs or fast.get("epochs", DEFAULTS["epochs"]),
             "hidden": args.hidden or fast.get("hidden", DEFAULTS["hidden"]),
@@ -122,8 +130,9 @@ def _result(recipe, history, seconds, failure, target):
     epochs = history.epochs
     result = {"recipe": recipe.text, "settings": recipe.describe(),
               "steps": len(history.steps["loss"]), "seconds": seconds}
-    if failure or not epochs["val_loss"]:
-        return {**result, "diverged": failure or "no epoch finished"}
+    diverged = common.divergence(history, failure)
+    if diverged or not epochs["val_loss"]:
+        return {**result, "diverged": diverged or "no epoch finished"}
     return {**result, "final_train_loss": epochs["train_loss"][-1],
             "test_loss": epochs["val_loss"][-1], "test_accuracy": epochs["val_accuracy"][-1],
             "steps_to_target": steps_to_target(history.steps["loss"], target)}
@@ -201,10 +210,16 @@ def main(args):
     rows = table_rows(results)
     finished = {result["settings"]: histories[result["recipe"]] for result in results
                 if "diverged" not in result}
+    diverged = [result["recipe"] for result in results if "diverged" in result]
+    for result in results:
+        if "diverged" in result:
+            common.warn("compare", f"recipe {result['recipe']!r} diverged: {result['diverged']}")
     figures = []
     if finished:
         title = (f"{settings['dataset']}: MLP {settings['hidden']}-{settings['hidden']}, "
                  f"{settings['epochs']} epochs, batch {settings['batch_size']}")
+        if diverged:
+            title += f"\ndiverged, not drawn: {', '.join(diverged)}"
         figures += common.save(plot_comparison(finished, smoothing=SMOOTHING, title=title),
                                args.out, "curves", args.format)
     figures += common.save(plot_table(columns, rows, best_row=_best(results)), args.out,

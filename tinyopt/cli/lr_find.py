@@ -16,6 +16,7 @@ from . import common
 SKIP_START, SKIP_END = 10, 5
 """Points left out of the suggestion at each end (a noisy start, the blow-up at the end)."""
 FAST_ITERATIONS = 30
+OUTPUTS = common.outputs(("lr_find.csv",), ("lr_find",))
 
 
 def iterations(text):
@@ -60,6 +61,13 @@ class _Ticking:
         return len(self.loader)
 
 
+def check(args):
+    """Usage errors: a sweep that does not go up."""
+    if not args.start_lr < args.end_lr:
+        raise common.UsageError(f"--start-lr {args.start_lr:g} must be below --end-lr "
+                                f"{args.end_lr:g}")
+
+
 def main(args):
     """Run the range test, then write lr_find.png (and other formats) and lr_find.csv."""
     import tinyopt
@@ -69,9 +77,6 @@ def main(args):
     if args.optimizer.schedule != "constant":
         raise common.CommandError("the range test sets the rate itself: give --optimizer "
                                   "without a +SCHEDULE")
-    if not args.start_lr < args.end_lr:
-        raise common.CommandError(f"--start-lr {args.start_lr:g} must be below --end-lr "
-                                  f"{args.end_lr:g}")
     steps = FAST_ITERATIONS if args.fast else args.iterations
     tinyopt.manual_seed(args.seed)
     X_train, y_train, X_test, y_test, classes = common.load_data(args.dataset, args.seed)

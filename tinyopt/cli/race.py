@@ -4,16 +4,22 @@ Writes ``race.png`` (one panel per optimizer), ``race.gif`` (all paths
 growing together) and ``surface.png`` (the landscape in 3-D). Optimizers
 are recipes as in ``compare``; one without an ``lr`` gets the landscape's
 rate for its family (``lr_sgd`` for SGD-like methods, ``lr_adaptive`` for
-Adam-like ones, a third of it for Lion).
+Adam-like ones, a third of it for Lion). An optimizer whose path ends at a
+non-finite point or higher than it started diverged: its label says so in
+the figures, ``paths.json`` lists it, and a warning names it.
 """
 import argparse
 import json
+
+import numpy
 
 from .. import landscapes, recipes
 from . import common
 
 DEFAULT_OPTIMIZERS = ("sgd", "momentum", "adam", "rmsprop", "lion")
 FAST = {"steps": 40, "frames": 8}
+OUTPUTS = common.outputs(("race.gif", "paths.json"), ("race", "surface"))
+DIVERGED = " (diverged)"
 
 
 def frames(text):
@@ -66,6 +72,26 @@ def race(landscape, optimizer_recipes, start, steps, on_path=None):
     return paths
 
 
+def check(args):
+    """Usage errors: an optimizer given twice."""
+    common.check_unique([recipe.text for recipe in args.optimizers or []], "optimizer")
+
+
+def diverged(landscape, path):
+    """Whether ``path`` ends at a non-finite point or value, or higher than it started."""
+    end = landscape.value_and_grad(path[-1])[0]
+    return not (numpy.isfinite(path[-1]).all() and end <= landscape.value_and_grad(path[0])[0])
+
+
+def _flag_diverged(landscape, paths):
+    """``paths`` with the label of every diverged path marked, and those labels."""
+    flagged = [label for label, path in paths.items() if diverged(landscape, path)]
+    for label in flagged:
+        common.warn("race", f"{label} diverged: its path ends at {tuple(paths[label][-1])}")
+    return {label + DIVERGED * (label in flagged): path for label, path in paths.items()}, \
+        flagged
+
+
 def _checked_start(landscape, start):
     """``start``, if it lies inside ``landscape``'s window (else the plot could not show it)."""
     (x_min, x_max), (y_min, y_max) = landscape.window
@@ -82,12 +108,13 @@ def main(args):
     from ..viz.animation import frame_steps
     landscape = landscapes.get(args.landscape)
     chosen = args.optimizers or [recipes.parse_recipe(name) for name in DEFAULT_OPTIMIZERS]
-    common.check_unique([recipe.text for recipe in chosen], "optimizer")
     start = _checked_start(landscape, args.start or landscape.starts[0])
     steps, gif_frames = (FAST["steps"], FAST["frames"]) if args.fast else (args.steps, args.frames)
     shown = 0 if args.no_gif else len(frame_steps(steps, gif_frames))
     with common.progress_bar(args, len(chosen) + shown, "race") as bar:
-        paths = race(landscape, chosen, start, steps, lambda: bar.update(1))
+        with numpy.errstate(over="ignore", invalid="ignore"):  # divergence is flagged below
+            paths = race(landscape, chosen, start, steps, lambda: bar.update(1))
+            paths, flagged = _flag_diverged(landscape, paths)
         files = common.save(plot_trajectories(landscape, paths), args.out, "race", args.format)
         files += common.save(plot_surface(landscape), args.out, "surface", args.format)
         if not args.no_gif:
@@ -97,8 +124,10 @@ def main(args):
             files.append("race.gif")
     (args.out / "paths.json").write_text(json.dumps(
         {"landscape": landscape.name, "start": list(start), "steps": steps,
-         "paths": {label: path.tolist() for label, path in paths.items()}}))
+         "paths": {label: path.tolist() for label, path in paths.items()},
+         "diverged": flagged}))
     for label, path in paths.items():
-        value = landscape.value_and_grad(path[-1])[0]
+        with numpy.errstate(over="ignore", invalid="ignore"):
+            value = landscape.value_and_grad(path[-1])[0]
         print(f"  {label:<28} ends at ({path[-1][0]:.3f}, {path[-1][1]:.3f}), f = {value:.4g}")
     common.report_written(args.out, files + ["paths.json"])

@@ -11,6 +11,7 @@ from .. import recipes
 from . import common
 
 DEFAULT_SCHEDULES = ("cosine", "warmup-cosine", "onecycle", "wsd")
+OUTPUTS = common.outputs(("schedule.csv",), ("schedule",))
 
 
 def schedule(text):
@@ -35,13 +36,21 @@ def add_arguments(parser):
     common.add_output_arguments(parser, "tinyopt-output/schedule")
 
 
+def _labels(chosen):
+    return [recipe.text.partition("+")[2] for recipe in chosen]  # the text after "sgd+"
+
+
+def check(args):
+    """Usage errors: a schedule given twice."""
+    common.check_unique(_labels(args.schedules), "schedule")
+
+
 def main(args):
     """Write schedule.png (and other formats) and schedule.csv (one column per schedule)."""
     from .. import nn, optim
     from ..viz import plot_schedules, schedule_values
     chosen = args.schedules or [recipes.parse_schedule(name) for name in DEFAULT_SCHEDULES]
-    labels = [recipe.text.partition("+")[2] for recipe in chosen]  # the text after "sgd+"
-    common.check_unique(labels, "schedule")
+    labels = _labels(chosen)
     curves, warmups = {}, {}
     for label, recipe in zip(labels, chosen):
         optimizer = optim.SGD([nn.Parameter([0.0])], lr=args.lr)

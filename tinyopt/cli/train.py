@@ -1,23 +1,33 @@
 """``tinyopt train``: one model, data set, optimizer and schedule; curves and a checkpoint.
 
-A checkpoint (``checkpoint.pkl``) is written after every epoch. It holds the
+A checkpoint (``checkpoint.npz``) is written after every epoch. It holds the
 model, the optimizer and scheduler state, the random generator, the number
 of finished epochs (the loader's order depends only on the seed and the
 epoch) and the history, so ``--resume`` continues exactly where the run
 stopped: the result is bit for bit the result of an uninterrupted run.
 ``--stop-after K`` ends a run after K epochs, as if interrupted (a cluster
-time limit, a lecture break). The checkpoint is a pickle: resume only runs
-you made yourself.
-"""
-import copy
-import json
-import pickle
+time limit, a lecture break).
 
-from .. import recipes
+The checkpoint is written by ``tinyopt.save``: arrays and JSON, with a
+checksum per array, replaced atomically, so loading it runs no code, a
+corrupted or truncated file is refused with one line, and a kill at any
+moment leaves the previous epoch's checkpoint intact. A run that diverges
+(a non-finite loss, or a training loss ending above twice its first step's)
+writes its history and curves, marked, but no ``model.npz``, and exits
+with status 1.
+"""
+import json
+
+from .. import recipes, serialization
 from . import common
 
-CHECKPOINT = "checkpoint.pkl"
-CHECKPOINT_FORMAT = 1
+CHECKPOINT = "checkpoint.npz"
+OLD_CHECKPOINT = "checkpoint.pkl"
+"""The pickle checkpoint of earlier tinyopt versions: refused, never unpickled."""
+CHECKPOINT_FORMAT = 2
+CHECKPOINT_KEYS = ("format", "settings", "epochs_done", "model", "optimizer", "scheduler", "rng",
+                   "history")
+OUTPUTS = common.outputs(("history.json", "model.npz", CHECKPOINT, OLD_CHECKPOINT), ("curves",))
 SETTINGS = ("dataset", "optimizer", "lr", "epochs", "batch_size", "hidden", "max_grad_norm",
             "seed")
 """What a run is made of; ``--resume`` takes them from the checkpoint."""
@@ -38,7 +48,8 @@ def add_arguments(parser):
     parser.add_argument("--max-grad-norm", type=common.positive_float, default=None,
                         help="clip the gradient norm to this (default: no clipping)")
     parser.add_argument("--resume", action="store_true",
-                        help=f"continue the run in --out from its {CHECKPOINT}")
+                        help=f"continue the run in --out from its {CHECKPOINT} (the only way, "
+                             "besides --overwrite, to write into a folder holding a run)")
     parser.add_argument("--stop-after", type=common.positive_int, default=None, metavar="K",
                         help="stop after K epochs of this invocation (resume later)")
     common.add_output_arguments(parser, "tinyopt-output/train")
@@ -94,86 +105,128 @@ def _checked_resume_settings(args, saved):
 
 
 def _load_checkpoint(out):
-    """The checkpoint in ``out``; ``CommandError`` if there is none or it is not ours."""
+    """The checkpoint in ``out``; ``CommandError`` (one line, naming the file) if there is
+    none, it is not ours, or it is corrupted (``serialization.CheckpointError``)."""
     path = out / CHECKPOINT
     if not path.exists():
+        if (out / OLD_CHECKPOINT).exists():
+            raise common.CommandError(
+                f"{out / OLD_CHECKPOINT} is a pickle checkpoint of an older tinyopt; it is not "
+                "loaded, since unpickling can run any code: start the run again with --overwrite")
         raise common.CommandError(f"nothing to resume: {path} does not exist "
                                   "(run without --resume first)")
-    with open(path, "rb") as file:
-        checkpoint = pickle.load(file)
-    if checkpoint.get("format") != CHECKPOINT_FORMAT:
+    checkpoint = serialization.load(path)
+    if not isinstance(checkpoint, dict) or checkpoint.get("format") != CHECKPOINT_FORMAT:
         raise common.CommandError(f"{path} is not a tinyopt train checkpoint of format "
                                   f"{CHECKPOINT_FORMAT}")
+    missing = [key for key in CHECKPOINT_KEYS if key not in checkpoint]
+    unknown = [name for name in SETTINGS if name not in checkpoint.get("settings", {})]
+    if missing or unknown:
+        raise common.CommandError(f"{path} is incomplete: it lacks {(missing or unknown)[0]!r}")
     return checkpoint
 
 
 def _save_checkpoint(out, settings, run, history, epochs_done):
     """Everything ``--resume`` needs, written atomically into ``out``."""
     from .. import backend
-    checkpoint = {"format": CHECKPOINT_FORMAT, "settings": settings, "epochs_done": epochs_done,
-                  "model": run.model.state_dict(), "optimizer": run.optimizer.state_dict(),
-                  "scheduler": None if run.scheduler is None else run.scheduler.state_dict(),
-                  "rng": copy.deepcopy(backend.rng().bit_generator.state),
-                  "history": history.to_dict()}
-    temporary = out / f"{CHECKPOINT}.partial"
-    with open(temporary, "wb") as file:
-        pickle.dump(checkpoint, file)
-    temporary.replace(out / CHECKPOINT)  # never leave a half-written checkpoint
+    serialization.save({
+        "format": CHECKPOINT_FORMAT, "settings": settings, "epochs_done": epochs_done,
+        "model": run.model.state_dict(), "optimizer": run.optimizer.state_dict(),
+        "scheduler": None if run.scheduler is None else run.scheduler.state_dict(),
+        "rng": backend.rng().bit_generator.state, "history": history.to_dict()},
+        out / CHECKPOINT)
 
 
-def _restore(run, checkpoint):
-    """Put ``checkpoint``'s state into a freshly built ``run``; returns its history."""
+def _restore(run, checkpoint, path):
+    """Put ``checkpoint``'s state into a freshly built ``run``; returns its history.
+
+    A checkpoint that does not fit the run (edited, or from another version) is a
+    ``CommandError`` naming ``path``.
+    """
     from .. import backend
     from ..train import History
-    run.model.load_state_dict(checkpoint["model"])
-    run.optimizer.load_state_dict(checkpoint["optimizer"])
-    if run.scheduler is not None:
-        run.scheduler.load_state_dict(checkpoint["scheduler"])
-    backend.rng().bit_generator.state = checkpoint["rng"]
-    run.train_loader.set_epoch(checkpoint["epochs_done"])
-    history = History()
-    history.steps.update(checkpoint["history"]["steps"])
-    history.epochs.update(checkpoint["history"]["epochs"])
+    try:
+        run.model.load_state_dict(checkpoint["model"])
+        run.optimizer.load_state_dict(checkpoint["optimizer"])
+        if run.scheduler is not None:
+            run.scheduler.load_state_dict(checkpoint["scheduler"])
+        backend.rng().bit_generator.state = checkpoint["rng"]
+        run.train_loader.set_epoch(checkpoint["epochs_done"])
+        history = History()
+        history.steps.update(checkpoint["history"]["steps"])
+        history.epochs.update(checkpoint["history"]["epochs"])
+    except (ValueError, TypeError, KeyError, AttributeError) as error:
+        raise common.CommandError(f"{path} does not fit this run: {error}") from None
     return history
 
 
-def main(args):
-    """Train (or resume), writing checkpoint.pkl each epoch, then history.json and curves."""
+def _train(args, settings, run, history, first_epoch, last_epoch):
+    """Train epochs ``first_epoch`` .. ``last_epoch - 1``, checkpointing after each; returns
+    the failure (a non-finite value) that stopped training, or None."""
     import numpy
-    from .. import backend, nn
-    from ..train import History, fit
+    from .. import nn
+    from ..train import fit
+    with common.progress_bar(args, last_epoch - first_epoch, "train") as bar, \
+            numpy.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
+        for epoch in range(first_epoch, last_epoch):
+            try:
+                fit(run.model, nn.CrossEntropyLoss(), run.optimizer, run.train_loader,
+                    epochs=1, val_loader=run.test_loader, progress=False, history=history,
+                    scheduler=run.scheduler, scheduler_interval="batch",
+                    max_grad_norm=settings["max_grad_norm"])
+            except FloatingPointError as error:
+                return str(error)
+            history.epochs["epoch"][-1] = epoch
+            _save_checkpoint(args.out, settings, run, history, epoch + 1)
+            bar.update(1)
+            bar.set_postfix(accuracy=f"{history.epochs['val_accuracy'][-1]:.3f}")
+    return None
+
+
+def main(args):
+    """Train (or resume), writing checkpoint.npz each epoch, then history.json and curves."""
+    import numpy
+    from .. import backend
+    from ..train import History
     from ..viz import plot_training_curves
-    args.out.mkdir(parents=True, exist_ok=True)
     if args.resume:
         checkpoint = _load_checkpoint(args.out)
         settings = _checked_resume_settings(args, checkpoint["settings"])
         run = _Run(settings)
-        history, first_epoch = _restore(run, checkpoint), checkpoint["epochs_done"]
+        history = _restore(run, checkpoint, args.out / CHECKPOINT)
+        first_epoch = checkpoint["epochs_done"]
     else:
         settings = _settings_from_arguments(args)
         run, history, first_epoch = _Run(settings), History(), 0
     last_epoch = settings["epochs"] if args.stop_after is None else \
         min(settings["epochs"], first_epoch + args.stop_after)
-    with common.progress_bar(args, last_epoch - first_epoch, "train") as bar:
-        for epoch in range(first_epoch, last_epoch):
-            fit(run.model, nn.CrossEntropyLoss(), run.optimizer, run.train_loader, epochs=1,
-                val_loader=run.test_loader, progress=False, history=history,
-                scheduler=run.scheduler, scheduler_interval="batch",
-                max_grad_norm=settings["max_grad_norm"])
-            history.epochs["epoch"][-1] = epoch
-            _save_checkpoint(args.out, settings, run, history, epoch + 1)
-            bar.update(1)
-            bar.set_postfix(accuracy=f"{history.epochs['val_accuracy'][-1]:.3f}")
-    (args.out / "history.json").write_text(json.dumps(history.to_dict(), indent=1))
-    numpy.savez(args.out / "model.npz", **{name: backend.to_host(value) for name, value
-                                           in run.model.state_dict().items()})
+    failure = _train(args, settings, run, history, first_epoch, last_epoch)
+    diverged = common.divergence(history, failure)
+    record = history.to_dict() if diverged is None else {**history.to_dict(),
+                                                          "diverged": diverged}
+    with serialization.atomic_write(args.out / "history.json", "w") as file:
+        file.write(json.dumps(record, indent=1))
+    written = ["history.json"]
+    if diverged is None:
+        with serialization.atomic_write(args.out / "model.npz") as file:
+            numpy.savez(file, **{name: backend.to_host(value) for name, value
+                                 in run.model.state_dict().items()})
+        written.append("model.npz")
+    finished = len(history.epochs["epoch"])
+    if finished > first_epoch:
+        written.append(CHECKPOINT)
     title = (f"{settings['dataset']}: MLP {settings['hidden']}-{settings['hidden']}, "
-             f"batch {settings['batch_size']}, {len(history.epochs['epoch'])} epochs")
+             f"batch {settings['batch_size']}, {finished} epochs"
+             + ("" if diverged is None else " (DIVERGED)"))
     files = common.save(plot_training_curves({settings["optimizer"]: history}, title=title),
                         args.out, "curves", args.format)
+    if diverged is not None:
+        common.report_written(args.out, written + files)
+        raise common.CommandError(f"the run diverged after {len(history.steps['loss'])} steps: "
+                                  f"{diverged}; no model.npz written")
     status = "stopped early; continue with --resume" if last_epoch < settings["epochs"] \
         else "done"
     print(f"{settings['dataset']}: test accuracy {history.epochs['val_accuracy'][-1]:.3f}, "
           f"train loss {history.epochs['train_loss'][-1]:.4f} after {last_epoch} of "
           f"{settings['epochs']} epochs ({status})")
-    common.report_written(args.out, ["history.json", "model.npz", CHECKPOINT] + files)
+    common.report_written(args.out, written + files)

@@ -20,11 +20,13 @@ Example::
 """
 import gzip
 import hashlib
+import math
 import os
 import shutil
 import struct
 import sys
 import urllib.request
+import zlib
 from pathlib import Path
 
 import numpy
@@ -70,41 +72,67 @@ MIRRORS = {
 }
 
 
+CHUNK = 1 << 20
+"""Bytes read at a time: memory never exceeds the declared size plus one chunk."""
+
+
 def read_idx(path):
     """The array stored in an IDX file (raw or gzip), as a host NumPy array.
 
     Values come back in native byte order with the file's dtype (uint8 for
-    MNIST). Raises ``ValueError`` naming the file when the magic number is
-    wrong, the type code unknown, or the file shorter or longer than its
-    header says.
+    MNIST). The header is read first and the data streamed against it, so a
+    small (compressed) file claiming a huge shape, or a huge one claiming a
+    small shape, is refused as soon as that shows, holding at most the declared
+    size in memory. Raises ``ValueError`` naming the file when the magic number
+    is wrong, the type code unknown, the gzip stream corrupt, or the file shorter
+    or longer than its header says.
     """
-    raw = Path(path).read_bytes()
-    if raw[:2] == b"\x1f\x8b":  # gzip magic
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as error:
-            raise ValueError(f"{path}: corrupt or truncated gzip data ({error})") from error
-    if len(raw) < 4:
-        raise ValueError(f"{path}: too short for an IDX header ({len(raw)} bytes)")
-    if raw[:2] != b"\x00\x00":
+    with open(path, "rb") as raw:
+        compressed = raw.read(2) == b"\x1f\x8b"  # gzip magic
+    try:
+        with (gzip.open if compressed else open)(path, "rb") as file:
+            shape, dtype = _read_header(file, path)
+            data = _read_exactly(file, math.prod(shape) * dtype.itemsize, shape, dtype, path)
+    except (OSError, EOFError, zlib.error) as error:
+        if isinstance(error, FileNotFoundError):
+            raise
+        raise ValueError(f"{path}: corrupt or truncated gzip data ({error})") from error
+    array = numpy.frombuffer(data, dtype=dtype).reshape(shape)
+    return array.astype(dtype.newbyteorder("="), copy=False)
+
+
+def _read_header(file, path):
+    """``(shape, dtype)`` from the magic number and the sizes."""
+    magic = file.read(4)
+    if len(magic) < 4:
+        raise ValueError(f"{path}: too short for an IDX header ({len(magic)} bytes)")
+    if magic[:2] != b"\x00\x00":
         raise ValueError(
-            f"{path}: bad IDX magic number 0x{raw[:4].hex()} (must start with 0x0000)")
-    code, ndim = raw[2], raw[3]
+            f"{path}: bad IDX magic number 0x{magic.hex()} (must start with 0x0000)")
+    code, ndim = magic[2], magic[3]
     if code not in IDX_DTYPES:
         known = ", ".join(f"0x{c:02X}" for c in IDX_DTYPES)
         raise ValueError(f"{path}: unknown IDX type code 0x{code:02X} (known: {known})")
-    header = 4 + 4 * ndim
-    if len(raw) < header:
-        raise ValueError(f"{path}: truncated IDX header ({len(raw)} of {header} bytes)")
-    shape = struct.unpack(f">{ndim}I", raw[4:header])
-    dtype = numpy.dtype(IDX_DTYPES[code])
-    count = int(numpy.prod(shape, dtype=numpy.int64))
-    if len(raw) - header != count * dtype.itemsize:
-        raise ValueError(
-            f"{path}: shape {shape} of {dtype.name} needs {count * dtype.itemsize} data bytes, "
-            f"the file has {len(raw) - header} (truncated or corrupt file)")
-    array = numpy.frombuffer(raw, dtype=dtype, count=count, offset=header).reshape(shape)
-    return array.astype(dtype.newbyteorder("="))
+    sizes = file.read(4 * ndim)
+    if len(sizes) < 4 * ndim:
+        raise ValueError(f"{path}: truncated IDX header ({4 + len(sizes)} of {4 + 4 * ndim} "
+                         "bytes)")
+    return struct.unpack(f">{ndim}I", sizes), numpy.dtype(IDX_DTYPES[code])
+
+
+def _read_exactly(file, size, shape, dtype, path):
+    """The ``size`` data bytes the header declares, read in chunks; ``ValueError`` naming
+    ``path`` if the file ends sooner or goes on longer (Python ints: no overflow)."""
+    data, chunk = bytearray(), True
+    while len(data) < size and chunk:
+        chunk = file.read(min(CHUNK, size - len(data)))
+        data += chunk
+    extra = len(file.read(1))
+    if len(data) != size or extra:
+        found = f"{len(data)}" if not extra else f"more than {size}"
+        raise ValueError(f"{path}: shape {shape} of {dtype.name} needs {size} data bytes, the "
+                         f"file has {found} (truncated or corrupt file)")
+    return data
 
 
 def write_idx(path, array):
@@ -157,6 +185,16 @@ def _matches(path, expected):
     return file_checksum(path, algorithm) == expected.lower()
 
 
+def _set_aside(path):
+    """Rename a file that failed its checksum to ``<name>.bad-checksum[.N]`` (never deleted:
+    it may be the user's own copy); returns the new path."""
+    aside, number = path.with_name(path.name + ".bad-checksum"), 1
+    while aside.exists():
+        aside, number = path.with_name(f"{path.name}.bad-checksum.{number}"), number + 1
+    path.rename(aside)
+    return aside
+
+
 def _ensure_file(directory, kind, name, download):
     """Path of a verified copy of ``name`` in ``directory``, downloading it if needed."""
     path = directory / name
@@ -164,11 +202,13 @@ def _ensure_file(directory, kind, name, download):
     if path.exists():
         if _matches(path, expected):
             return path
-        path.unlink()
+        aside = _set_aside(path)
         if not download:
-            raise ValueError(f"{path} does not match its checksum {expected} and was deleted; "
-                             f"call again with download=True to fetch it anew")
-        print(f"tinyopt: {path} failed its checksum, downloading it again", file=sys.stderr)
+            raise ValueError(f"{path} does not match its checksum {expected}; it was kept as "
+                             f"{aside.name}: call again with download=True to fetch it anew, "
+                             "or put the official file back")
+        print(f"tinyopt: {path} failed its checksum (kept as {aside.name}), downloading it "
+              "again", file=sys.stderr)
     elif not download:
         raise FileNotFoundError(f"{path} is missing and download=False")
     directory.mkdir(parents=True, exist_ok=True)
@@ -202,7 +242,9 @@ def load_mnist(root=None, kind="mnist", split="train", download=True, flatten=Fa
         kind: ``"mnist"`` (handwritten digits) or ``"fashion"`` (Fashion-MNIST).
         split: ``"train"`` (60,000 images) or ``"test"`` (10,000).
         download: fetch missing or corrupt files; with ``False`` a missing file
-            raises ``FileNotFoundError`` and a corrupt one ``ValueError``.
+            raises ``FileNotFoundError`` and a corrupt one ``ValueError``. A cached
+            file that fails its checksum is renamed aside (``<name>.bad-checksum``),
+            never deleted.
         flatten: images as rows of 784 pixels instead of shape (n, 1, 28, 28).
 
     Returns:

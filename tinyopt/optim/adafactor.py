@@ -16,7 +16,7 @@ d clip_threshold, (ε₁, ε₂) eps, β₁ optional, λ weight_decay)::
         v̂ ← R Cᵀ / mean(R)                         rank-1 estimate of E[g²]
     vector (ndim <= 1):
         v̂ ← v ← β̂₂ v + (1 - β̂₂) G
-    u ← g / √v̂
+    u ← g / √v̂        (for a matrix: g · (1/√(R/mean(R))) (1/√C)ᵀ, never forming v̂)
     u ← u / max(1, RMS(u) / d)                     update clipping
     m ← β₁ m + (1 - β₁) γ u,  then  γu ← m          if beta1 is not None
     θ ← θ - γ λ θ - γ u                             weight decay (decoupled, scaled by γ)
@@ -34,7 +34,10 @@ two RMS values) are reductions and broadcasts, computed per tensor with
 
 Lecture vs Hugging Face: same arguments and defaults, and the same
 arithmetic (including ε₁ added to g² *before* the row/column means, and
-weight decay scaled by γ). With ``relative_step=True`` the learning rate
+weight decay scaled by γ). As there, a matrix's 1/√v̂ is the product of
+the row and column factors' reciprocal roots: v̂ itself, R·C of about
+ε₁² = 1e-60 where a row and a column of g are zero, would underflow to 0 in
+float32 and give 0/0 = NaN, while each factor (about 1/ε₁ = 1e15) is finite. With ``relative_step=True`` the learning rate
 comes from the step count: passing ``lr`` then raises, as there.
 """
 import math
@@ -143,13 +146,13 @@ class Adafactor(OwnStateLayout, Optimizer):
             R, C = state["exp_avg_sq_row"], state["exp_avg_sq_col"]
             R[...] = beta2t * R + (1.0 - beta2t) * xp.mean(G, axis=-1)
             C[...] = beta2t * C + (1.0 - beta2t) * xp.mean(G, axis=-2)
-            row_factor = (R / xp.mean(R, axis=-1, keepdims=True))[..., :, None]
-            v_hat = row_factor * C[..., None, :]
+            row_factor = 1.0 / xp.sqrt(R / xp.mean(R, axis=-1, keepdims=True))
+            col_factor = 1.0 / xp.sqrt(C)
+            u = (row_factor[..., :, None] * col_factor[..., None, :]) * grad
         else:
             v = state["exp_avg_sq"]
             v[...] = beta2t * v + (1.0 - beta2t) * G
-            v_hat = v
-        u = grad / xp.sqrt(v_hat)
+            u = grad / xp.sqrt(v)
         return u / max(1.0, rms(u) / group["clip_threshold"])
 
     def _update_parameters(self):

@@ -12,6 +12,11 @@ started at lr, kept in [step_sizes[0], step_sizes[1]])::
     θ ← θ - sign(g) Δ
     g_prev ← g
 
+A NaN gradient entry counts as sign 0, as in PyTorch (whose ``sign`` is
+0 for NaN): Δ is kept and that coordinate does not move, so the parameter
+stays finite; the NaN is kept as g_prev, which makes the next step's sign
+product NaN, hence 0, once more.
+
 Only signs matter, so Rprop ignores the gradient's scale: meant for full
 batches, it behaves badly with noisy mini-batch gradients (RMSprop was
 invented as its mini-batch fix).
@@ -20,7 +25,7 @@ Lecture vs PyTorch: the original Rprop also undoes the previous step after
 a sign change (weight backtracking); iRprop⁻ only skips, as here.
 """
 from .. import backend
-from ..kernels.elementwise_math import maximum, minimum, sign, where
+from ..kernels.elementwise_math import maximum, minimum, where
 from .hyperparameters import check_flag, check_lr, check_pair, check_range
 from .optimizer import Optimizer
 
@@ -29,11 +34,11 @@ def rprop_rule(p, g, g_prev, step_size, etaminus, etaplus, step_size_min, step_s
                maximize):
     """iRprop⁻: grow Δ while the gradient sign holds, shrink it and skip after a flip."""
     g = where(maximize, -g, g)
-    s = sign(g * g_prev)
+    s = g * g_prev                  # only its sign is used; NaN is neither > 0 nor < 0
     factor = where(s > 0, etaplus, where(s < 0, etaminus, 1.0))
     step_size = minimum(maximum(step_size * factor, step_size_min), step_size_max)
     g = where(s < 0, 0.0, g)
-    p = p - sign(g) * step_size
+    p = p - where(g > 0, step_size, where(g < 0, -step_size, 0.0))  # sign(g)·Δ, NaN -> 0
     return p, g, step_size
 
 

@@ -28,6 +28,7 @@ Example (SWA over the last 25 epochs)::
 """
 import contextlib
 import copy
+import numbers
 
 from .. import backend
 from ..autograd import Tensor, no_grad
@@ -45,6 +46,8 @@ def lerp_(average, current, weight):
 
 
 def _check_decay(decay):
+    if isinstance(decay, bool) or not isinstance(decay, numbers.Real):
+        raise TypeError(f"decay must be a number in [0, 1], got {decay!r}")
     if not 0.0 <= decay <= 1.0:
         raise ValueError(f"decay must be in [0, 1], got {decay}")
 
@@ -180,14 +183,37 @@ class EMA:
                 "shadow": [a.copy() for a in self.shadow]}
 
     def load_state_dict(self, state_dict):
-        """Restore ``state_dict()``; shapes must match the model's parameters."""
-        shapes = [tuple(a.shape) for a in state_dict["shadow"]]
+        """Restore ``state_dict()``: shapes must match the model's parameters.
+
+        Everything is checked before anything is written, so a failed load
+        (``ValueError``/``TypeError`` naming the key) leaves the EMA unchanged.
+        """
+        if not isinstance(state_dict, dict):
+            raise TypeError(f"EMA.load_state_dict expects a dict from EMA.state_dict(), got "
+                            f"{type(state_dict).__name__}")
+        missing = [key for key in ("decay", "num_updates", "shadow") if key not in state_dict]
+        if missing:
+            raise ValueError(f"EMA state lacks {missing}")
+        decay, num_updates = state_dict["decay"], state_dict["num_updates"]
+        _check_decay(decay)
+        if isinstance(num_updates, bool) or not isinstance(num_updates, numbers.Integral) \
+                or num_updates < 0:
+            raise ValueError(f"num_updates must be an int >= 0, got {num_updates!r}")
+        if not isinstance(state_dict["shadow"], (list, tuple)):
+            raise TypeError(f"EMA state's shadow must be a list of arrays, got "
+                            f"{type(state_dict['shadow']).__name__}")
+        shadow = [backend.asarray(a.data if isinstance(a, Tensor) else a)
+                  for a in state_dict["shadow"]]
+        shapes = [tuple(a.shape) for a in shadow]
         if shapes != [tuple(a.shape) for a in self.shadow]:
             raise ValueError(f"EMA state holds shapes {shapes}, the model's parameters have "
                              f"{[tuple(a.shape) for a in self.shadow]}")
-        self.decay, self.num_updates = state_dict["decay"], state_dict["num_updates"]
-        self._update = get_ema_multi_avg_fn(self.decay)
-        self.shadow = [a.copy() for a in state_dict["shadow"]]
+        kinds = [str(a.dtype) for a in shadow if not backend.is_float(a.dtype)]
+        if kinds:
+            raise TypeError(f"EMA state's shadow must hold float arrays, got dtype {kinds[0]}")
+        self.decay, self.num_updates = decay, int(num_updates)
+        self._update = get_ema_multi_avg_fn(decay)
+        self.shadow = [a.copy() for a in shadow]
 
 
 def update_bn(loader, model, device=None):
