@@ -55,9 +55,9 @@ def launch(workers, *args, timeout=TIMEOUT):
 
 
 def data(dtype, rows):
-    rng = numpy.random.default_rng(0)
-    x = rng.standard_normal((rows, 5)).astype(dtype)
-    y = rng.standard_normal((rows, 3)).astype(dtype)
+    """``rows`` samples (x, y); the first k rows are the same for every ``rows`` >= k."""
+    x = numpy.random.default_rng([0, 0]).standard_normal((rows, 5)).astype(dtype)
+    y = numpy.random.default_rng([0, 1]).standard_normal((rows, 3)).astype(dtype)
     return x, y
 
 
