@@ -29,6 +29,7 @@ OPTIMIZERS = {
     "LAMB": (optim.LAMB, dict(lr=1e-2, weight_decay=0.1)),
     "LARS": (optim.LARS, dict(lr=1.0, momentum=0.9, weight_decay=1e-3, trust_coefficient=0.02)),
 }
+LAST_GROUP_LR = 5e-3
 TIMEOUT = 120
 """Seconds one launch may take before the test fails (4 ranks start in about 5 s)."""
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -70,9 +71,11 @@ def make_model(dtype):
 
 
 def param_groups(model):
-    params = list(model.parameters())
-    return [{"params": [p for p in params if p.ndim > 1]},
-            {"params": [p for p in params if p.ndim <= 1], "weight_decay": 0.0}]
+    """Three groups; the last (3 elements) leaves a 4th rank no slice: it must still take part."""
+    weights = [p for p in model.parameters() if p.ndim > 1]
+    first_bias, last_bias = [p for p in model.parameters() if p.ndim <= 1]
+    return [{"params": weights}, {"params": [first_bias], "weight_decay": 0.0},
+            {"params": [last_bias], "lr": LAST_GROUP_LR}]
 
 
 def train(mode, name, dtype, global_batch, steps=STEPS, start=0, state=None, weights=None):
