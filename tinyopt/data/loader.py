@@ -83,7 +83,9 @@ class DataLoader:
         return -(-n // self.batch_size)  # ceil(n / batch_size)
 
     def epoch_order(self, epoch):
-        """The sample indices (host int64 array) that epoch ``epoch`` visits, in order."""
+        """The sample indices (host int64 array) that epoch ``epoch`` visits, in order.
+
+        With a ``sampler`` they are the sampler's (its own ``set_epoch`` picks the epoch)."""
         if self.sampler is not None:
             return numpy.array(list(self.sampler), dtype=numpy.int64)
         n = len(self.dataset)

@@ -33,8 +33,7 @@ import traceback
 
 from .. import backend
 
-_LAUNCHER_VARIABLES = ("PMI_RANK", "PMI_SIZE", "PMIX_RANK", "OMPI_COMM_WORLD_RANK",
-                       "MPI_LOCALRANKID", "HYDRA_CONTROL_FD")
+_LAUNCHER_VARIABLES = ("PMI_RANK", "PMI_SIZE", "PMIX_RANK", "OMPI_COMM_WORLD_RANK")
 """Environment variables MPICH's, Open MPI's and PMIx's launchers set in each rank."""
 
 _comm = None
@@ -177,14 +176,11 @@ def _contiguous(array):
 
 def _install_abort_hook():
     """On an uncaught exception: print which rank failed, then abort every rank."""
-    previous = sys.excepthook
-
     def abort_all_ranks(kind, error, trace):
         sys.stderr.write(f"tinyopt.distributed: rank {rank()} of {world_size()} failed; "
                          "aborting all ranks\n" + "".join(traceback.format_exception(
                              kind, error, trace)))
         sys.stderr.flush()
-        _comm.Abort(1)
-        previous(kind, error, trace)
+        _comm.Abort(1)  # does not return: mpiexec ends every rank and exits non-zero
 
     sys.excepthook = abort_all_ranks

@@ -31,8 +31,9 @@ step, still give the mean gradient.
 
 Limits: the wrapped module's inputs must not require grad (its gradient
 stops at the module), the model's buffers (BatchNorm statistics) are not
-synchronised, and a parameter without a gradient must lack one on every
-rank.
+synchronised, a parameter without a gradient must lack one on every rank,
+and the module's graph is freed by the first backward through it (so
+``retain_graph=True`` does not carry into it).
 
 Example (``mpiexec -n 4 python train.py``)::
 
