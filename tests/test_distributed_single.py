@@ -98,6 +98,14 @@ def test_ddp_no_sync_accumulates_as_one_backward():
         numpy.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("name", ["SGD", "AdamW", "LAMB", "LARS"])
+def test_zero_on_one_process_equals_the_optimizer_with_the_numba_executor(name):
+    plain, _ = train("plain", name, "float32", BATCH, executor="numba")
+    zero, _ = train("zero", name, "float32", BATCH, executor="numba")
+    for a, b in zip(weights_of(plain), weights_of(zero)):
+        numpy.testing.assert_array_equal(a, b)  # the same rule on the same numbers, in pieces
+
+
 def test_ddp_rejects_bad_input():
     with pytest.raises(ValueError, match="bucket_cap_mb"):
         dist.DistributedDataParallel(nn.Linear(2, 2), bucket_cap_mb=0)
