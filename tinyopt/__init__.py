@@ -24,7 +24,7 @@ from .autograd.functions import (abs, add, allclose, argmax, argmin, clamp, clip
                                  transpose)
 from .backend import bfloat16, device, manual_seed, set_default_dtype
 from .serialization import load, save
-from . import amp, cuda, data, linalg, nn, optim
+from . import amp, cuda, data, distributed, linalg, nn, optim
 
 float16 = half = _numpy.dtype("float16")
 float32 = float = _numpy.dtype("float32")

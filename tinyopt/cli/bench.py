@@ -2,14 +2,15 @@
 
     tinyopt bench train   one epoch of the same model (mlp, cnn, lstm, attention) in both, and the ratio
     tinyopt bench step    one optimizer step: numpy vs numba vs PyTorch, against bandwidth probes
+    tinyopt bench dist    training steps on 1, 2, 4 MPI ranks: DDP vs ZeRO-1, state per rank
 
 The benchmarks live in ``tinyopt.bench``; this file only wires their
 ``add_arguments(parser)`` and ``main(args)`` into the command line.
 """
-from ..bench import step, train
+from ..bench import dist, step, train
 from . import common
 
-SUITES = {"train": train, "step": step}
+SUITES = {"train": train, "step": step, "dist": dist}
 
 
 def add_arguments(parser):

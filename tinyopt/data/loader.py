@@ -33,6 +33,9 @@ class DataLoader:
         seed: with ``shuffle``, fixes the order of every epoch: epoch ``k`` uses
             a generator seeded with ``(seed, k)``. ``None`` draws from
             ``backend.rng()`` (so ``tinyopt.manual_seed`` controls it).
+        sampler: an iterable of sample indices with ``__len__`` (e.g.
+            ``tinyopt.distributed.DistributedSampler``) giving each epoch's
+            order instead; excludes ``shuffle``.
 
     Each batch is a tuple of ``Tensor``s, one per field of a sample (a
     dataset whose samples are not tuples gives one ``Tensor`` per batch, as
@@ -44,7 +47,8 @@ class DataLoader:
     ``len(loader)`` is the number of batches per epoch.
     """
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None):
+    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None,
+                 sampler=None):
         if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
             raise TypeError(
                 f"dataset must define __len__ and __getitem__, got {type(dataset).__name__}")
@@ -54,6 +58,13 @@ class DataLoader:
             raise ValueError(f"shuffle must be True or False, got {shuffle!r}")
         if not isinstance(drop_last, bool):
             raise ValueError(f"drop_last must be True or False, got {drop_last!r}")
+        if sampler is not None and shuffle:
+            raise ValueError("sampler option is mutually exclusive with shuffle")
+        if sampler is not None and not (hasattr(sampler, "__iter__")
+                                        and hasattr(sampler, "__len__")):
+            raise TypeError(f"sampler must define __iter__ and __len__, got "
+                            f"{type(sampler).__name__}")
+        self.sampler = sampler
         self.shuffle = shuffle
         self.drop_last = drop_last
         self.seed = check_seed(seed)
@@ -66,13 +77,17 @@ class DataLoader:
         self.epoch = epoch
 
     def __len__(self):
-        n = len(self.dataset)
+        n = len(self.dataset) if self.sampler is None else len(self.sampler)
         if self.drop_last:
             return n // self.batch_size
         return -(-n // self.batch_size)  # ceil(n / batch_size)
 
     def epoch_order(self, epoch):
-        """The sample indices (host int64 array) that epoch ``epoch`` visits, in order."""
+        """The sample indices (host int64 array) that epoch ``epoch`` visits, in order.
+
+        With a ``sampler`` they are the sampler's (its own ``set_epoch`` picks the epoch)."""
+        if self.sampler is not None:
+            return numpy.array(list(self.sampler), dtype=numpy.int64)
         n = len(self.dataset)
         if not self.shuffle:
             return numpy.arange(n)

@@ -36,11 +36,10 @@ paper's first version, and pytorch-optimizer's ``Lamb``, have no bias
 correction of v (``bias_correction=False`` here matches it), and
 pytorch-optimizer also clamps ‖θ‖ at 10 and adds ε to ‖u‖.
 """
-import math
-
 from .. import backend
 from ..kernels.elementwise_math import sqrt, where
 from .hyperparameters import check_betas, check_flag, check_lr, check_range, plain_numbers
+from .layer_norms import LayerNorms
 from .optimizer import Optimizer
 from .sgd import sgd_rule
 
@@ -62,7 +61,7 @@ def lamb_trust_ratio(weight_norm, update_norm, trust_clip=None):
     return ratio if trust_clip is None else min(ratio, trust_clip)
 
 
-class LAMB(Optimizer):
+class LAMB(LayerNorms, Optimizer):
     """LAMB (You et al. 2020): Adam with decoupled weight decay and a per-tensor trust ratio.
 
     Args:
@@ -117,15 +116,11 @@ class LAMB(Optimizer):
         scalars = (beta1, beta2, group["eps"], weight_decay, bc1, bc2, group["maximize"])
         return lamb_direction_rule, [state["exp_avg"], state["exp_avg_sq"], param.array], scalars
 
-    @staticmethod
-    def _excluded(param, group):
-        return group["exclude_1d"] and param.array.ndim <= 1
-
     def _update_parameters(self):
         """One LAMB update of every parameter with a gradient."""
         for group in map(plain_numbers, self.param_groups):
             params = [param for param in group["params"] if param.grad is not None]
-            directions, steps = [], []
+            directions = []
             for param in params:
                 state = self.state[param]
                 if not state:
@@ -133,17 +128,17 @@ class LAMB(Optimizer):
                 _, arrays, scalars = self._prepare_update(param, group, state)
                 u = backend.xp.empty_like(param.array)
                 directions.append(([u, param.grad.array, *arrays], scalars))
-            if not params:
-                continue
-            self.executor.run(lamb_direction_rule, directions)          # stage 1: elementwise
-            for param, ((u, *_), _) in zip(params, directions):
-                ratio = 1.0
-                if group["layer_adaptation"] and not self._excluded(param, group):
-                    ratio = lamb_trust_ratio(_norm(param.array), _norm(u), group["trust_clip"])
-                steps.append(([param.array, u], (group["lr"] * ratio, 0.0, False)))  # stage 2
-            self.executor.run(sgd_rule, steps)                          # stage 3: θ ← θ - γρu
-
-
-def _norm(array):
-    """Euclidean norm of a whole tensor, as a Python float."""
-    return math.sqrt(float(backend.xp.sum(array * array)))
+            if directions:
+                self.executor.run(lamb_direction_rule, directions)      # stage 1: elementwise
+            adapted = [n for n, param in enumerate(params)
+                       if group["layer_adaptation"] and not self._excluded(param, group)]
+            weight_norms, update_norms = self._layer_norms(            # stage 2: the norms
+                [params[n] for n in adapted], [params[n].array for n in adapted],
+                [directions[n][0][0] for n in adapted])
+            ratios = [1.0] * len(params)
+            for n, weight_norm, update_norm in zip(adapted, weight_norms, update_norms):
+                ratios[n] = lamb_trust_ratio(weight_norm, update_norm, group["trust_clip"])
+            steps = [([param.array, u], (group["lr"] * ratio, 0.0, False))
+                     for param, ((u, *_), _), ratio in zip(params, directions, ratios)]
+            if steps:
+                self.executor.run(sgd_rule, steps)                      # stage 3: θ ← θ - γρu

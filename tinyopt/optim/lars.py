@@ -32,11 +32,10 @@ Lecture vs PyTorch: the paper writes the momentum with γ inside,
 constant (as for SGD). As ``torch.optim.SGD``, the buffer starts at the first
 d; pytorch-optimizer starts it at zero, which differs only with dampening.
 """
-import math
-
 from .. import backend
 from ..kernels.elementwise_math import where
 from .hyperparameters import check_flag, check_lr, check_range
+from .layer_norms import LayerNorms
 from .optimizer import Optimizer
 
 
@@ -59,7 +58,7 @@ def lars_trust_ratio(weight_norm, grad_norm, weight_decay, trust_coefficient):
     return 1.0
 
 
-class LARS(Optimizer):
+class LARS(LayerNorms, Optimizer):
     """LARS (You et al. 2017): layer-wise adaptive rate scaling on top of SGD with momentum.
 
     Args:
@@ -105,15 +104,22 @@ class LARS(Optimizer):
         # As SGD: no buffer without momentum; with momentum it is born on the first step.
         return {"momentum_buffer": None} if group["momentum"] != 0 else {}
 
+    def _update_parameters(self):
+        """The trust ratios of every group first (the reductions), then the elementwise rule."""
+        self._trust_ratios = {}
+        for group in self.param_groups:
+            params = [param for param in group["params"]
+                      if param.grad is not None and not self._excluded(param, group)]
+            weight_norms, grad_norms = self._layer_norms(
+                params, [param.array for param in params], [param.grad.array for param in params])
+            for param, weight_norm, grad_norm in zip(params, weight_norms, grad_norms):
+                self._trust_ratios[id(param)] = lars_trust_ratio(
+                    weight_norm, grad_norm, group["weight_decay"], group["trust_coefficient"])
+        super()._update_parameters()
+
     def _prepare_update(self, param, group, state):
-        excluded = group["exclude_1d"] and param.array.ndim <= 1
-        weight_decay = 0.0 if excluded else group["weight_decay"]
-        trust_ratio = 1.0
-        if not excluded:  # the reductions: two norms per tensor
-            weight_norm = math.sqrt(float(backend.xp.sum(param.array * param.array)))
-            grad_norm = math.sqrt(float(backend.xp.sum(param.grad.array * param.grad.array)))
-            trust_ratio = lars_trust_ratio(weight_norm, grad_norm, weight_decay,
-                                           group["trust_coefficient"])
+        weight_decay = 0.0 if self._excluded(param, group) else group["weight_decay"]
+        trust_ratio = self._trust_ratios.get(id(param), 1.0)  # excluded: plain SGD momentum
         first_step = True  # without momentum b is just d, every step
         buffers = [None]
         if group["momentum"] != 0:
