@@ -37,6 +37,9 @@ def add_arguments(parser):
                         help="epochs in all (default 30)")
     parser.add_argument("--max-grad-norm", type=common.positive_float, default=None,
                         help="clip the gradient norm to this (default: no clipping)")
+    parser.add_argument("--record", action="store_true",
+                        help="record each layer's update ratio, gradient and weight norms and "
+                             "effective rates; writes layers.png (and history.json's 'layers')")
     parser.add_argument("--resume", action="store_true",
                         help=f"continue the run in --out from its {CHECKPOINT}")
     parser.add_argument("--stop-after", type=common.positive_int, default=None, metavar="K",
@@ -140,9 +143,9 @@ def _restore(run, checkpoint):
 def main(args):
     """Train (or resume), writing checkpoint.pkl each epoch, then history.json and curves."""
     import numpy
-    from .. import backend, nn
+    from .. import backend, nn, recording
     from ..train import History, fit
-    from ..viz import plot_training_curves
+    from ..viz import plot_layer_dynamics, plot_training_curves
     args.out.mkdir(parents=True, exist_ok=True)
     if args.resume:
         checkpoint = _load_checkpoint(args.out)
@@ -159,7 +162,8 @@ def main(args):
             fit(run.model, nn.CrossEntropyLoss(), run.optimizer, run.train_loader, epochs=1,
                 val_loader=run.test_loader, progress=False, history=history,
                 scheduler=run.scheduler, scheduler_interval="batch",
-                max_grad_norm=settings["max_grad_norm"])
+                max_grad_norm=settings["max_grad_norm"],
+                record=list(recording.DEFAULT_STATISTICS) if args.record else None)
             history.epochs["epoch"][-1] = epoch
             _save_checkpoint(args.out, settings, run, history, epoch + 1)
             bar.update(1)
@@ -171,6 +175,8 @@ def main(args):
              f"batch {settings['batch_size']}, {len(history.epochs['epoch'])} epochs")
     files = common.save(plot_training_curves({settings["optimizer"]: history}, title=title),
                         args.out, "curves", args.format)
+    files += common.save(plot_layer_dynamics(history, title=title), args.out, "layers",
+                         args.format) if args.record else []
     status = "stopped early; continue with --resume" if last_epoch < settings["epochs"] \
         else "done"
     print(f"{settings['dataset']}: test accuracy {history.epochs['val_accuracy'][-1]:.3f}, "
