@@ -79,7 +79,7 @@ def plot_layer_dynamics(history, stats=None, parameters=None, guide=1e-3, title=
                 axis.axhline(guide, color="black", linestyle=":", linewidth=1.6,
                              label=f"rule of thumb {guide:g}")
             for spike in _spikes(history):
-                axis.axvline(spike["step"] + 1, color=color(3), alpha=0.5, linewidth=1.2)
+                axis.axvline(spike["step"] + 1, color="0.45", linestyle="--", linewidth=1.2)
             axis.set_yscale("log")
             axis.set_title(PANELS[stat] + (" (faint: max)" if stat == "effective_lr" else ""))
         for axis in axes.ravel()[max(0, len(stats) - axes.shape[1]):len(stats)]:
