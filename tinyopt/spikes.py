@@ -19,8 +19,9 @@ and the optimizer state (moments, step counts) to their values before step
 t-1, so that both the update that caused the spike and
 the spiking batch's own update are dropped, and training continues with the
 next batch; the hyper-parameters (the rates a scheduler set) stay as they
-are, so the schedule runs on undisturbed. A skipped spike's loss stays out of the window. Rewinding keeps
-two copies of the model and optimizer state (and copies them every step).
+are, so the schedule runs on undisturbed. A skipped spike's loss stays out
+of the window. Rewinding keeps two copies of the model and optimizer state
+(and copies them every step).
 
 Example::
 

@@ -69,7 +69,8 @@ def plot_trajectories(landscape, paths, overlay=False, columns=3, resolution=200
             width, height = panel_size(landscape, 7.0)
             figure, axis = new_figure(panel_size=(width + 4.0, height))
             _draw_all(axis, landscape, paths, resolution)
-            axis.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0))
+            # a figure legend: constrained layout makes room for it, an axes legend it clips
+            figure.legend(*axis.get_legend_handles_labels(), loc="outside right upper")
             axis.set_title(f"{landscape.title}: {steps} steps from ({start})")
             return figure
         columns = min(columns, len(paths))
@@ -91,7 +92,10 @@ def plot_trajectories(landscape, paths, overlay=False, columns=3, resolution=200
             axis.set_visible(False)
         for axis in axes:
             axis.label_outer()
-        figure.suptitle(f"{landscape.title}: {landscape.formula}, {steps} steps from ({start})")
+        # narrower than three panels, the formula and the steps take a line each
+        separator = ",\n" if columns < 3 else ", "
+        figure.suptitle(f"{landscape.title}: {landscape.formula}{separator}{steps} steps from "
+                        f"({start})")
     return figure
 
 
