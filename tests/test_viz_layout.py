@@ -69,6 +69,10 @@ FIGURES = {
     "trajectories": lambda h: plot_trajectories(*_paths()),
     "trajectories overlay": lambda h: plot_trajectories(*_paths(), overlay=True),
     "trajectories one column": lambda h: plot_trajectories(*_paths(3), columns=1),
+    "trajectories, a wide landscape in two columns": lambda h: plot_trajectories(
+        landscapes.get("ravine"), {name: landscapes.trajectory(
+            landscapes.get("ravine"), lambda p: optim.SGD(p, lr=0.05), (-9.0, 3.0), 20)
+            for name in ("sgd", "again")}, columns=2),
     "surface": lambda h: plot_surface(landscapes.get("beale")),
     "schedules": lambda h: plot_schedules(_schedules(), 100, warmup={"warmup-cosine": 10}),
     "schedules log": lambda h: plot_schedules(_schedules(), 100, log_y=True),
