@@ -1,4 +1,5 @@
 """Every lecture figure draws what it promises: panels, lines, marks, frames, file sizes."""
+import matplotlib.colors
 import numpy as np
 import pytest
 from PIL import Image
@@ -114,7 +115,11 @@ def test_schedules_plot_shades_warmup_and_switches_to_a_log_axis():
     axis = plot_schedules(schedules, 200, warmup={"warmup-cosine": 20}).axes[0]
     assert axis.get_yscale() == "linear" and axis.get_xlim() == (0, 200)
     assert len(axis.patches) == 1  # one shaded warmup
-    assert axis.get_legend_handles_labels()[1] == ["cosine", "warmup-cosine", "warmup"]
+    assert axis.get_legend_handles_labels()[1] == ["cosine", "warmup-cosine",
+                                                   "warmup-cosine: warmup"]
+    shading = axis.get_legend_handles_labels()[0][2]
+    assert tuple(shading.get_facecolor()[:3]) == matplotlib.colors.to_rgb(
+        axis.lines[1].get_color())
     assert plot_schedules(schedules, 200, log_y=True).axes[0].get_yscale() == "log"
     with pytest.raises(ValueError, match="schedules is empty"):
         plot_schedules({}, 10)

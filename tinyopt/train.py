@@ -24,8 +24,10 @@ from collections import defaultdict
 
 from .autograd import no_grad
 from .amp import PRECISIONS, LowPrecisionModel
+from .callbacks import HOOKS, hooks
 from .nn.utils import clip_grad_norm_, clip_grad_value_, grad_norm, weight_norm
 from .optim.lr_scheduler import ReduceLROnPlateau
+from .recording import Recorder
 
 
 class History:
@@ -33,12 +35,15 @@ class History:
 
     ``steps[name]`` is a list with one value per optimizer step (e.g. ``"loss"``);
     ``epochs[name]`` one value per epoch (``"train_loss"``, ``"val_loss"``,
-    ``"val_accuracy"``, ``"time"``).
+    ``"val_accuracy"``, ``"time"``); ``layers`` the ``Recorder``'s per-layer records
+    (``fit(..., record=[...])``); ``spikes`` one dict per loss spike a ``SpikeDetector`` found.
     """
 
     def __init__(self):
         self.steps = defaultdict(list)
         self.epochs = defaultdict(list)
+        self.layers = defaultdict(list)
+        self.spikes = []
 
     def log_step(self, **values):
         """Append one value per name to the per-step record."""
@@ -51,8 +56,10 @@ class History:
             self.epochs[name].append(value)
 
     def to_dict(self):
-        """Plain dicts of lists, ready for ``json.dump``."""
-        return {"steps": dict(self.steps), "epochs": dict(self.epochs)}
+        """Plain dicts of lists, ready for ``json.dump`` (``layers`` and ``spikes`` when any)."""
+        extra = {"layers": dict(self.layers)} if self.layers else {}
+        extra.update({"spikes": list(self.spikes)} if self.spikes else {})
+        return {"steps": dict(self.steps), "epochs": dict(self.epochs), **extra}
 
     def __repr__(self):
         last = {name: values[-1] for name, values in self.epochs.items() if values}
@@ -95,7 +102,7 @@ def evaluate(model, loss_fn, loader):
 def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, progress=None,
         history=None, *, scheduler=None, scheduler_interval="epoch", scheduler_metric="val_loss",
         accumulate_steps=1, max_grad_norm=None, clip_value=None, norm_type=2.0,
-        precision="float32", scaler=None):
+        precision="float32", scaler=None, callbacks=(), record=None, record_every=1):
     """Train ``model`` for ``epochs`` passes over ``train_loader``.
 
     Args:
@@ -124,6 +131,13 @@ def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, prog
         precision: ``"float32"``, ``"float16"`` or ``"bfloat16"`` (emulated): forward and
             backward on a ``LowPrecisionModel`` copy, the optimizer on float32 masters.
         scaler: a ``GradScaler`` for loss scaling (float16 needs one to avoid underflow).
+        callbacks: objects with ``on_before_optimizer_step``, ``on_step_end``,
+            ``on_epoch_end`` methods (``tinyopt.callbacks``), called in order, once per
+            optimizer step (not per micro-batch) and once per epoch.
+        record: per-layer statistics to keep in ``history.layers`` (``tinyopt.recording``:
+            ``"update_ratio"``, ``"grad_norm"``, ``"weight_norm"``, ``"update_norm"``,
+            ``"lr"``, ``"effective_lr"``); None records nothing and costs nothing.
+        record_every: record one optimizer step in this many.
 
     Returns:
         The ``History``: per step ``loss``, ``lr`` (of group 0; ``lr_group{i}`` for the
@@ -145,12 +159,15 @@ def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, prog
     _check_not_empty("train_loader", train_loader)
     if val_loader is not None:
         _check_not_empty("val_loader", val_loader)
+    if record is not None:
+        callbacks = [*callbacks, Recorder(record, record_every)]
+    step_hooks, end_hooks, epoch_hooks = (hooks(callbacks, name) for name in HOOKS)
     history = History() if history is None else history
     show = sys.stderr.isatty() if progress is None else bool(progress)
     bar = _progress_bar(epochs * len(train_loader), show)
     stepper = _Stepper(model, loss_fn, optimizer, history, max_grad_norm, clip_value, norm_type,
                        None if precision == "float32" else LowPrecisionModel(model, precision),
-                       scaler)
+                       scaler, step_hooks, end_hooks)
     try:
         for epoch in range(epochs):
             start, total, count = time.perf_counter(), 0.0, 0
@@ -172,6 +189,8 @@ def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, prog
                 _step_scheduler(scheduler, _epoch_metric(scheduler, record, scheduler_metric))
             record["time"] = time.perf_counter() - start
             history.log_epoch(epoch=epoch, **record)
+            for hook in epoch_hooks:
+                hook(epoch, record, model, optimizer, history)
     finally:
         bar.close()
     return history
@@ -205,10 +224,11 @@ class _Stepper:
     """One optimizer step over a window of micro-batches: forward, backward, clip, step, record."""
 
     def __init__(self, model, loss_fn, optimizer, history, max_grad_norm, clip_value, norm_type,
-                 working_copy, scaler):
+                 working_copy, scaler, before_step_hooks=(), step_end_hooks=()):
         self.model, self.loss_fn, self.optimizer, self.history = model, loss_fn, optimizer, history
         self.max_grad_norm, self.clip_value, self.norm_type = max_grad_norm, clip_value, norm_type
         self.working_copy, self.scaler = working_copy, scaler
+        self.before_step_hooks, self.step_end_hooks = before_step_hooks, step_end_hooks
         self.params = [p for group in optimizer.param_groups for p in group["params"]]
 
     def step(self, window, epoch):
@@ -232,9 +252,13 @@ class _Stepper:
             if self.working_copy is not None:
                 self.working_copy.copy_grads_to_master()
             window_loss += value * weight
-        record = {"loss": window_loss, **self._lrs()}
+        record, step = {"loss": window_loss, **self._lrs()}, len(self.history.steps["loss"])
+        for hook in self.before_step_hooks:
+            hook(step, window_loss, self.model, self.optimizer, self.history)
         stepped = self._clip_and_step(record)
         self.history.log_step(**record)
+        for hook in self.step_end_hooks:
+            hook(step, window_loss, self.model, self.optimizer, self.history)
         return window_loss, samples, stepped
 
     def _lrs(self):

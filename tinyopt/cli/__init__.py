@@ -5,6 +5,7 @@
     tinyopt schedule   plot learning-rate schedules
     tinyopt train      train one model; curves and a checkpoint, --resume continues exactly
     tinyopt lr-find    the learning-rate range test and its plot
+    tinyopt sweep      one recipe at several learning rates or batch sizes (and seeds)
     tinyopt bench      benchmarks against PyTorch: bench train, bench step
 
 Every subcommand has ``--help`` and writes into a folder it names at the end;
@@ -16,10 +17,10 @@ diverged) exit with status 1 and one line.
 """
 import sys
 
-from . import bench, common, compare, lr_find, race, schedule, train
+from . import bench, common, compare, lr_find, race, schedule, sweep, train
 
 SUBCOMMANDS = {"compare": compare, "race": race, "schedule": schedule, "train": train,
-               "lr-find": lr_find, "bench": bench}
+               "lr-find": lr_find, "sweep": sweep, "bench": bench}
 """Subcommand name -> module with ``add_arguments(parser)`` and ``main(args)``, and optionally
 ``check(args)`` (usage errors, before anything is touched) and ``OUTPUTS`` (the files it writes
 into ``--out``)."""

@@ -4,9 +4,10 @@ Writes ``race.png`` (one panel per optimizer), ``race.gif`` (all paths
 growing together) and ``surface.png`` (the landscape in 3-D). Optimizers
 are recipes as in ``compare``; one without an ``lr`` gets the landscape's
 rate for its family (``lr_sgd`` for SGD-like methods, ``lr_adaptive`` for
-Adam-like ones, a third of it for Lion). An optimizer whose path ends at a
-non-finite point or higher than it started diverged: its label says so in
-the figures, ``paths.json`` lists it, and a warning names it.
+Adam-like ones, a third of it for Lion, ``lr_momentum`` where the landscape has one
+for SGD with momentum). An optimizer whose path ends at a non-finite point or
+higher than it started diverged: its label says so in the figures,
+``paths.json`` lists it, and a warning names it.
 """
 import argparse
 import json
@@ -60,7 +61,7 @@ def race(landscape, optimizer_recipes, start, steps, on_path=None):
     """
     paths = {}
     for recipe in optimizer_recipes:
-        lr = recipes.default_lr(recipe.optimizer, landscape.lr_sgd, landscape.lr_adaptive)
+        lr = landscape.default_lr(recipe)
         resolved = recipe.with_default_lr(lr)
         label = recipe.text if resolved is recipe else f"{recipe.text} lr={lr:.3g}"
         schedule = None if recipe.schedule == "constant" else \

@@ -27,7 +27,8 @@ OLD_CHECKPOINT = "checkpoint.pkl"
 CHECKPOINT_FORMAT = 2
 CHECKPOINT_KEYS = ("format", "settings", "epochs_done", "model", "optimizer", "scheduler", "rng",
                    "history")
-OUTPUTS = common.outputs(("history.json", "model.npz", CHECKPOINT, OLD_CHECKPOINT), ("curves",))
+OUTPUTS = common.outputs(("history.json", "model.npz", CHECKPOINT, OLD_CHECKPOINT),
+                         ("curves", "layers"))
 SETTINGS = ("dataset", "optimizer", "lr", "epochs", "batch_size", "hidden", "max_grad_norm",
             "seed")
 """What a run is made of; ``--resume`` takes them from the checkpoint."""
@@ -47,6 +48,9 @@ def add_arguments(parser):
                         help="epochs in all (default 30)")
     parser.add_argument("--max-grad-norm", type=common.positive_float, default=None,
                         help="clip the gradient norm to this (default: no clipping)")
+    parser.add_argument("--record", action="store_true",
+                        help="record each layer's update ratio, gradient and weight norms and "
+                             "effective rates; writes layers.png (and history.json's 'layers')")
     parser.add_argument("--resume", action="store_true",
                         help=f"continue the run in --out from its {CHECKPOINT} (the only way, "
                              "besides --overwrite, to write into a folder holding a run)")
@@ -155,6 +159,8 @@ def _restore(run, checkpoint, path):
         history = History()
         history.steps.update(checkpoint["history"]["steps"])
         history.epochs.update(checkpoint["history"]["epochs"])
+        history.layers.update(checkpoint["history"].get("layers", {}))
+        history.spikes.extend(checkpoint["history"].get("spikes", []))
     except (ValueError, TypeError, KeyError, AttributeError) as error:
         raise common.CommandError(f"{path} does not fit this run: {error}") from None
     return history
@@ -164,7 +170,7 @@ def _train(args, settings, run, history, first_epoch, last_epoch):
     """Train epochs ``first_epoch`` .. ``last_epoch - 1``, checkpointing after each; returns
     the failure (a non-finite value) that stopped training, or None."""
     import numpy
-    from .. import nn
+    from .. import nn, recording
     from ..train import fit
     with common.progress_bar(args, last_epoch - first_epoch, "train") as bar, \
             numpy.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
@@ -173,7 +179,8 @@ def _train(args, settings, run, history, first_epoch, last_epoch):
                 fit(run.model, nn.CrossEntropyLoss(), run.optimizer, run.train_loader,
                     epochs=1, val_loader=run.test_loader, progress=False, history=history,
                     scheduler=run.scheduler, scheduler_interval="batch",
-                    max_grad_norm=settings["max_grad_norm"])
+                    max_grad_norm=settings["max_grad_norm"],
+                    record=list(recording.DEFAULT_STATISTICS) if args.record else None)
             except FloatingPointError as error:
                 return str(error)
             history.epochs["epoch"][-1] = epoch
@@ -188,7 +195,7 @@ def main(args):
     import numpy
     from .. import backend
     from ..train import History
-    from ..viz import plot_training_curves
+    from ..viz import plot_layer_dynamics, plot_training_curves
     if args.resume:
         checkpoint = _load_checkpoint(args.out)
         settings = _checked_resume_settings(args, checkpoint["settings"])
@@ -220,6 +227,9 @@ def main(args):
              + ("" if diverged is None else " (DIVERGED)"))
     files = common.save(plot_training_curves({settings["optimizer"]: history}, title=title),
                         args.out, "curves", args.format)
+    if args.record:
+        files += common.save(plot_layer_dynamics(history, title=title), args.out, "layers",
+                             args.format)
     if diverged is not None:
         common.report_written(args.out, written + files)
         raise common.CommandError(f"the run diverged after {len(history.steps['loss'])} steps: "

@@ -1,7 +1,7 @@
 """Training curves from ``fit`` histories: one run in detail, or several runs compared.
 
 ``plot_training_curves`` shows what a run's techniques do, step by step:
-the loss (raw and smoothed), the learning rate, the gradient norm before
+the loss (raw and smoothed, spikes crossed), the learning rate, the gradient norm before
 (faint) and after (bold) clipping, and the weight norm (where Adam and
 AdamW part ways).
 ``plot_comparison`` puts several runs side by side: smoothed training
@@ -36,6 +36,15 @@ def smooth(values, beta=0.9):
     return numpy.asarray(smoothed)
 
 
+def _mark_spikes(axis, history, colour):
+    """A cross on each loss spike a ``SpikeDetector`` recorded (``history.spikes``)."""
+    spikes = history.get("spikes", []) if isinstance(history, dict) else history.spikes
+    if spikes:
+        axis.plot([s["step"] + 1 for s in spikes], [s["loss"] for s in spikes], linestyle="none",
+                  marker="x", markersize=11, markeredgewidth=2.5, color=colour,
+                  label="loss spike")
+
+
 def _epoch_end_steps(steps, epochs):
     """The step count at the end of each recorded epoch (assumes equal epochs)."""
     count = len(epochs.get("train_loss", [])) or 1
@@ -62,6 +71,7 @@ def plot_training_curves(histories, smoothing=0.9, title=None):
             style = {"color": color(index), "linestyle": line_style(index)}
             loss_axis.plot(x, steps["loss"], color=color(index), alpha=0.25, linewidth=1)
             loss_axis.plot(x, smooth(steps["loss"], smoothing), label=label, **style)
+            _mark_spikes(loss_axis, history, color(index))
             lr_axis.plot(x, steps["lr"], **style)
             clipped = "grad_norm_clipped" in steps  # then: before faint, after bold
             grad_axis.plot(x, steps["grad_norm"], color=color(index), linewidth=1.0,

@@ -32,9 +32,11 @@ def plot_lr_finder(finder, skip_start=10, skip_end=5, title="Learning-rate range
         axis.plot(suggestion, smoothed[at], marker="o", markersize=11, color=color(3),
                   markeredgecolor="black", linestyle="none",
                   label=f"suggestion: lr = {suggestion:.2g}")
-        finite = smoothed[numpy.isfinite(smoothed)]
-        top = min(float(numpy.max(finite)), 3 * float(finite[0]))
-        axis.set_ylim(max(0.0, float(numpy.min(finite)) * 0.8), top * 1.05)
+        # the whole of both curves up to three times the starting loss (the blow-up is cut)
+        finite = numpy.concatenate([smoothed, raw])
+        finite = finite[numpy.isfinite(finite)]
+        top = min(float(numpy.max(finite)), 3 * float(smoothed[0]))
+        axis.set_ylim(max(0.0, float(numpy.min(finite)) * 0.9), top * 1.05)
         axis.set_xscale("log")
         axis.set_xlabel("learning rate (log scale)")
         axis.set_ylabel("training loss")

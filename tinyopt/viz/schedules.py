@@ -55,11 +55,10 @@ def plot_schedules(schedules, steps, log_y=False, warmup=None, title="Learning-r
             values = schedule_values(schedule, steps)
             axis.plot(numpy.arange(len(values)), values, color=color(index),
                       linestyle=line_style(index), label=label)
-            if warmup.get(label, 0) > 0:
-                axis.axvspan(0, warmup[label], color=color(index), alpha=0.12, linewidth=0)
+            if warmup.get(label, 0) > 0:  # shaded, and in the legend, in the schedule's colour
+                axis.axvspan(0, warmup[label], color=color(index), alpha=0.12, linewidth=0,
+                             label=f"{label}: warmup")
                 axis.axvline(warmup[label], color=color(index), linewidth=1.2, linestyle=":")
-        if any(steps > 0 for steps in warmup.values()):
-            axis.plot([], [], color="grey", alpha=0.35, linewidth=8, label="warmup")
         if log_y:
             axis.set_yscale("log")
         else:

@@ -94,6 +94,49 @@ def new_figure(rows=1, columns=1, panel_size=(6.4, 4.6), **subplot_kwargs):
     return figure, axes
 
 
+def artists_outside(figure, tolerance=1.0):
+    """The visible texts and legends of ``figure`` that reach outside it (clipped when saved).
+
+    Draws ``figure`` (with Agg) and checks the figure's texts (the suptitle, ...) and
+    legends and, per visible axes, its title, its axes with their tick labels and axis
+    labels, its legend and texts: only what is drawn, so tick labels beyond the view
+    limits do not count. Returns one line per piece that sticks out, e.g.
+    ``"title 'Loss' 12.0 px above the top"``; empty when everything fits. ``tolerance``
+    is in pixels.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    FigureCanvasAgg(figure)
+    renderer = figure.canvas.get_renderer()
+    figure.draw(renderer)
+    pieces = [(f"figure text {text.get_text()!r}", text) for text in figure.texts]
+    pieces += [("figure legend", legend) for legend in figure.legends]
+    for axes in figure.axes:
+        if not axes.get_visible():
+            continue
+        drawn_axes = axes.axison  # a table's axes are switched off
+        name = repr(axes.get_title() or f"axes {figure.axes.index(axes)}")
+        pieces += [(f"title {name}", axes.title)]
+        pieces += [(f"{which} axis of {name}", getattr(axes, f"{which}axis"))
+                   for which in ("x", "y", "z") if drawn_axes and hasattr(axes, f"{which}axis")]
+        pieces += [(f"legend of {name}", axes.get_legend())] if axes.get_legend() else []
+        pieces += [(f"text {text.get_text()!r} of {name}", text) for text in axes.texts]
+    width, height = figure.bbox.width, figure.bbox.height
+    problems = []
+    for name, artist in pieces:
+        if not artist.get_visible() or (hasattr(artist, "get_text") and not artist.get_text()):
+            continue
+        box = artist.get_tightbbox(renderer) if hasattr(artist, "get_ticklabels") \
+            else artist.get_window_extent(renderer)
+        if box is None:
+            continue
+        for amount, where in ((-box.x0, "left of the left edge"),
+                              (box.x1 - width, "right of the right edge"),
+                              (-box.y0, "below the bottom"), (box.y1 - height, "above the top")):
+            if amount > tolerance:
+                problems.append(f"{name} {amount:.1f} px {where}")
+    return problems
+
+
 def save_figure(figure, path, formats=("png",), dpi=None):
     """Write ``figure`` to ``path`` once per format; returns the written paths.
 
@@ -116,4 +159,4 @@ def save_figure(figure, path, formats=("png",), dpi=None):
 
 
 __all__ = ["OKABE_ITO", "LINE_STYLES", "FORMATS", "LECTURE_RC", "lecture_style", "color",
-           "line_style", "log_scale", "new_figure", "save_figure"]
+           "line_style", "log_scale", "new_figure", "save_figure", "artists_outside"]

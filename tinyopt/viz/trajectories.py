@@ -36,11 +36,11 @@ def draw_path(axis, path, index, label=None, marker_every=None):
               zorder=6)
 
 
-def panel_size(landscape, width):
+def panel_size(landscape, width, room=2.0):
     """``(width, height)`` in inches of a panel that shows ``landscape``'s window to scale,
-    with room for a two-line title."""
+    with ``room`` inches for the titles, the tick labels and the axis label."""
     (x_min, x_max), (y_min, y_max) = landscape.window
-    return width, 0.8 * width * (y_max - y_min) / (x_max - x_min) + 1.2
+    return width, 0.8 * width * (y_max - y_min) / (x_max - x_min) + room
 
 
 def final_value(landscape, path):
@@ -66,10 +66,11 @@ def plot_trajectories(landscape, paths, overlay=False, columns=3, resolution=200
     start = ", ".join(f"{value:g}" for value in next(iter(paths.values()))[0])
     with lecture_style():
         if overlay:
-            width, height = panel_size(landscape, 7.0)
+            width, height = panel_size(landscape, 7.0, room=1.2)  # a one-line title
             figure, axis = new_figure(panel_size=(width + 4.0, height))
             _draw_all(axis, landscape, paths, resolution)
-            axis.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0))
+            # a figure legend: constrained layout makes room for it, an axes legend it clips
+            figure.legend(*axis.get_legend_handles_labels(), loc="outside right upper")
             axis.set_title(f"{landscape.title}: {steps} steps from ({start})")
             return figure
         columns = min(columns, len(paths))
@@ -91,7 +92,10 @@ def plot_trajectories(landscape, paths, overlay=False, columns=3, resolution=200
             axis.set_visible(False)
         for axis in axes:
             axis.label_outer()
-        figure.suptitle(f"{landscape.title}: {landscape.formula}, {steps} steps from ({start})")
+        # in a single column, the formula and the steps take a line each
+        separator = ",\n" if columns < 2 else ", "
+        figure.suptitle(f"{landscape.title}: {landscape.formula}{separator}{steps} steps from "
+                        f"({start})")
     return figure
 
 
