@@ -35,6 +35,9 @@ RECIPES = {
     "sgd-momentum-cosine": "momentum:lr=0.05+cosine",
     "adamw-warmup-cosine": "adamw:lr=3e-3,weight_decay=0.01+warmup-cosine",
 }
+RECIPES.update({  # the frontier optimizers' documented defaults (issue 15)
+    "sam": "sam:lr=0.05,momentum=0.9,rho=0.05",
+})
 """Named recipes: name -> recipe string. A plain optimizer name is a recipe too."""
 DEFAULT_RECIPES = ("sgd", "sgd-momentum-cosine", "adam", "adamw-warmup-cosine", "lion")
 """What ``tinyopt compare`` runs by default."""

@@ -45,3 +45,6 @@ from .state_memory import state_bytes
 
 __all__ += ["LAMB", "LARS", "Adafactor", "Lion", "Adam8bit", "AdamW8bit", "Lion8bit",
             "state_bytes"]
+from .sam import SAM, frozen_running_stats
+
+__all__ += ["SAM", "frozen_running_stats"]
