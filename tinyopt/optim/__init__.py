@@ -48,3 +48,6 @@ __all__ += ["LAMB", "LARS", "Adafactor", "Lion", "Adam8bit", "AdamW8bit", "Lion8
 from .sam import SAM, frozen_running_stats
 
 __all__ += ["SAM", "frozen_running_stats"]
+from .lookahead import Lookahead
+
+__all__ += ["Lookahead"]
