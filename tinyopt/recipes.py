@@ -38,6 +38,8 @@ RECIPES = {
 RECIPES.update({  # the frontier optimizers' documented defaults (issue 15)
     "sam": "sam:lr=0.05,momentum=0.9,rho=0.05",
     "lookahead": "lookahead:lr=0.05,momentum=0.9,k=5,alpha=0.5",
+    "schedulefree-sgd": "sgdschedulefree:lr=1.0,momentum=0.9,warmup_steps=50",
+    "schedulefree-adamw": "adamwschedulefree:lr=0.01,warmup_steps=50",
 })
 """Named recipes: name -> recipe string. A plain optimizer name is a recipe too."""
 DEFAULT_RECIPES = ("sgd", "sgd-momentum-cosine", "adam", "adamw-warmup-cosine", "lion")

@@ -51,3 +51,6 @@ __all__ += ["SAM", "frozen_running_stats"]
 from .lookahead import Lookahead
 
 __all__ += ["Lookahead"]
+from .schedule_free import AdamWScheduleFree, SGDScheduleFree
+
+__all__ += ["SGDScheduleFree", "AdamWScheduleFree"]
