@@ -54,3 +54,6 @@ __all__ += ["Lookahead"]
 from .schedule_free import AdamWScheduleFree, SGDScheduleFree
 
 __all__ += ["SGDScheduleFree", "AdamWScheduleFree"]
+from .muon import Muon, muon_param_groups
+
+__all__ += ["Muon", "muon_param_groups"]
