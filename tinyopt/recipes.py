@@ -41,6 +41,7 @@ RECIPES.update({  # the frontier optimizers' documented defaults (issue 15)
     "schedulefree-sgd": "sgdschedulefree:lr=1.0,momentum=0.9,warmup_steps=50",
     "schedulefree-adamw": "adamwschedulefree:lr=0.01,warmup_steps=50",
     "muon": "muon:lr=0.02,weight_decay=0.01,adamw_lr=3e-3",
+    "adopt": "adopt:lr=3e-3",
 })
 """Named recipes: name -> recipe string. A plain optimizer name is a recipe too."""
 DEFAULT_RECIPES = ("sgd", "sgd-momentum-cosine", "adam", "adamw-warmup-cosine", "lion")

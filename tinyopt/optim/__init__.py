@@ -57,3 +57,6 @@ __all__ += ["SGDScheduleFree", "AdamWScheduleFree"]
 from .muon import Muon, muon_param_groups
 
 __all__ += ["Muon", "muon_param_groups"]
+from .adopt import ADOPT
+
+__all__ += ["ADOPT"]

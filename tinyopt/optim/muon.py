@@ -64,7 +64,7 @@ def newton_schulz(update, ns_coefficients=(3.4445, -4.7750, 2.0315), ns_steps=5,
     """The quintic Newton-Schulz iteration of a 2-D array, as torch's (in update's dtype)."""
     xp = backend.xp
     a, b, c = ns_coefficients
-    x = update.T if update.shape[0] > update.shape[1] else update
+    x = xp.ascontiguousarray(update.T if update.shape[0] > update.shape[1] else update)
     x = x / max(math.sqrt(float(xp.sum(x * x))), eps)
     for _ in range(ns_steps):
         gram = x @ x.T
