@@ -5,6 +5,7 @@ import pytest
 from tinyopt import nn
 from tinyopt.nn import Parameter
 from tinyopt.optim.adopt import ADOPT
+from tinyopt.optim.prodigy import Prodigy
 from tinyopt.recipes import parse_recipe
 
 from frontier_helpers import accuracy, digits_loaders, digits_mlp, initial_arrays, smooth_grads
@@ -87,3 +88,56 @@ def train_digits(recipe, epochs=4):
 
 def test_adopt_recipe_trains_digits_mlp():
     assert train_digits("adopt") >= 0.95
+
+
+@pytest.fixture
+def torch_float64():
+    """pytorch-optimizer's Prodigy keeps r and ‖s‖₁ in tensors of torch's default dtype."""
+    torch = pytest.importorskip("torch")
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield torch
+    torch.set_default_dtype(old)
+
+
+PRODIGY_CASES = [dict(), dict(lr=0.5, betas=(0.8, 0.99), beta3=0.9, d0=1e-4, d_coef=0.8,
+                              growth_rate=1.05, weight_decay=0.01, bias_correction=True),
+                 dict(weight_decay=0.1, fixed_decay=True, safeguard_warmup=True, eps=1e-6,
+                      maximize=True)]
+
+
+@pytest.mark.parametrize("executor", ["numpy", "numba"])
+@pytest.mark.parametrize("kwargs", PRODIGY_CASES)
+def test_prodigy_matches_pytorch_optimizer(torch_float64, executor, kwargs):
+    check_parity(Prodigy, "Prodigy", kwargs, executor, theirs_kwargs=dict(foreach=False))
+
+
+def test_prodigy_estimate_grows_from_d0_and_l2_reaches_the_gradient():
+    params = [Parameter(np.array([3.0, -2.0]))]
+    opt = Prodigy(params)
+    for _ in range(30):
+        params[0].grad = 2 * params[0].array
+        opt.step()
+    assert opt.param_groups[0]["d"] > 100 * 1e-6
+    plain = run_ours(lambda ps: Prodigy(ps, weight_decouple=False), 20)
+    decayed = run_ours(lambda ps: Prodigy(ps, weight_decouple=False, weight_decay=0.5), 20)
+    assert not np.allclose(plain[0], decayed[0])
+
+
+def test_prodigy_bad_arguments():
+    params = [Parameter(np.ones(3))]
+    for name, value in (("d0", 0.0), ("growth_rate", 0.5), ("beta3", 1.0), ("d_coef", -1.0)):
+        with pytest.raises(ValueError, match=name):
+            Prodigy(params, **{name: value})
+    with pytest.raises(TypeError, match="eps"):
+        Prodigy(params, eps=None)
+    two = Prodigy([{"params": params}, {"params": [Parameter(np.ones(2))], "lr": 0.5}])
+    for group in two.param_groups:
+        for p in group["params"]:
+            p.grad = np.ones(p.shape)
+    with pytest.raises(ValueError, match="share group 0's lr"):
+        two.step()
+
+
+def test_prodigy_recipe_trains_digits_mlp():
+    assert train_digits("prodigy") >= 0.95

@@ -42,6 +42,7 @@ RECIPES.update({  # the frontier optimizers' documented defaults (issue 15)
     "schedulefree-adamw": "adamwschedulefree:lr=0.01,warmup_steps=50",
     "muon": "muon:lr=0.02,weight_decay=0.01,adamw_lr=3e-3",
     "adopt": "adopt:lr=3e-3",
+    "prodigy": "prodigy:lr=1.0",
 })
 """Named recipes: name -> recipe string. A plain optimizer name is a recipe too."""
 DEFAULT_RECIPES = ("sgd", "sgd-momentum-cosine", "adam", "adamw-warmup-cosine", "lion")
@@ -52,7 +53,7 @@ _ALIASES = {"momentum": ("sgd", {"momentum": 0.9}),
 GRADIENT_SCALED = ("sgd", "momentum", "nesterov", "asgd", "lars")
 """Optimizers whose step is the learning rate times the gradient (they want ``lr_sgd``).
 LARS is one of them here because it leaves 1-D tensors (``exclude_1d``) to plain momentum."""
-OWN_STEP_SIZE = ("adadelta", "adafactor")
+OWN_STEP_SIZE = ("adadelta", "adafactor", "prodigy")
 """Optimizers that size their own steps: they keep their class's default rate."""
 SIGN_BASED = ("lion", "lion8bit")
 """Steps of exactly +-lr per coordinate: a third of the adaptive rate (Chen et al. 2023)."""

@@ -60,3 +60,6 @@ __all__ += ["Muon", "muon_param_groups"]
 from .adopt import ADOPT
 
 __all__ += ["ADOPT"]
+from .prodigy import Prodigy
+
+__all__ += ["Prodigy"]
