@@ -43,6 +43,8 @@ RECIPES.update({  # the frontier optimizers' documented defaults (issue 15)
     "muon": "muon:lr=0.02,weight_decay=0.01,adamw_lr=3e-3",
     "adopt": "adopt:lr=3e-3",
     "prodigy": "prodigy:lr=1.0",
+    "sophiag": "sophiag:lr=3e-3,rho=20.0,weight_decay=0.0",
+    "sophiah": "sophiah:lr=0.5,update_period=10",
 })
 """Named recipes: name -> recipe string. A plain optimizer name is a recipe too."""
 DEFAULT_RECIPES = ("sgd", "sgd-momentum-cosine", "adam", "adamw-warmup-cosine", "lion")

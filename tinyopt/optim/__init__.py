@@ -63,3 +63,6 @@ __all__ += ["ADOPT"]
 from .prodigy import Prodigy
 
 __all__ += ["Prodigy"]
+from .sophia import SophiaG, SophiaH, sample_labels
+
+__all__ += ["SophiaG", "SophiaH", "sample_labels"]
