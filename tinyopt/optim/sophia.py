@@ -33,12 +33,11 @@ Lecture intuition: divide by the curvature where you can trust it, and never
 move any coordinate further than the learning rate when you can't.
 """
 from .. import backend
-from ..autograd import Tensor, enable_grad, grad
+from ..autograd import Tensor
 from ..kernels.elementwise_math import abs, maximum, minimum, sign, where  # noqa: A004
+from .hutchinson import HutchinsonOptimizer
 from .hyperparameters import check_betas, check_flag, check_range
 from .optimizer import Optimizer
-
-HESSIAN_DISTRIBUTIONS = ("gaussian", "rademacher")
 
 
 def sophia_g_rule(p, g, m, h, lr, beta1, rho_bs, weight_decay, maximize):
@@ -158,7 +157,7 @@ class SophiaG(Optimizer):
         self.executor.run(gauss_newton_bartlett_rule, updates)
 
 
-class SophiaH(Optimizer):
+class SophiaH(HutchinsonOptimizer):
     """SophiaH: Sophia with Hutchinson's Hessian estimate (pytorch-optimizer's arguments).
 
     Args:
@@ -174,24 +173,13 @@ class SophiaH(Optimizer):
         eps: floor of h̄ (default 1e-12).
         maximize: ascend the objective instead of descending.
 
-    ``step(closure)``: the closure returns the loss (it need not call backward);
-    the step differentiates it, with ``create_graph`` on Hessian steps. Or give
-    ``step(hessian=[...])`` with an estimate per parameter, after ``backward()``.
+    ``step(closure)`` / ``step(hessian=[...])``: see ``HutchinsonOptimizer.step``.
     """
-
-    _counters_decide_updates = False
 
     def __init__(self, params, lr=6e-2, betas=(0.96, 0.99), weight_decay=0.0,
                  weight_decouple=True, fixed_decay=False, p=1e-2, update_period=10,
                  num_samples=1, hessian_distribution="gaussian", eps=1e-12, *, maximize=False):
-        for name, value in (("update_period", update_period), ("num_samples", num_samples)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be an int >= 1, got {value!r}")
-        if hessian_distribution not in HESSIAN_DISTRIBUTIONS:
-            raise ValueError(f"hessian_distribution must be one of {HESSIAN_DISTRIBUTIONS}, "
-                             f"got {hessian_distribution!r}")
-        self.update_period, self.num_samples = update_period, num_samples
-        self.hessian_distribution = hessian_distribution
+        self._set_estimator(update_period, num_samples, hessian_distribution)
         defaults = dict(lr=lr, betas=betas, weight_decay=weight_decay,
                         weight_decouple=weight_decouple, fixed_decay=fixed_decay, p=p, eps=eps,
                         maximize=maximize, step=0)
@@ -211,68 +199,10 @@ class SophiaH(Optimizer):
         return {"momentum": zeros(param.array), "hessian_moment": zeros(param.array),
                 "hessian": zeros(param.array)}
 
-    def step(self, closure=None, hessian=None):
-        """One step; a new Hessian estimate when ``hessian`` is given or every update_period."""
-        params = [p for group in self.param_groups for p in group["params"]]
-        update = hessian is not None or self.param_groups[0]["step"] % self.update_period == 0
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
-                grads = grad(loss, params, create_graph=update and hessian is None,
-                             allow_unused=True)
-            for param, g in zip(params, grads):
-                param.grad = None if g is None else g.array.copy()
-            if update and hessian is None:
-                hessian = self._hutchinson([(p, g) for p, g in zip(params, grads)
-                                            if g is not None])
-        if hessian is None and update:
-            raise RuntimeError("SophiaH needs a Hessian estimate on this step: pass "
-                               "step(closure) returning the loss, or step(hessian=[...])")
-        with_grad = [p for p in params if p.grad is not None]
-        if hessian is not None:
-            if len(hessian) != len(with_grad):
-                raise ValueError(f"hessian has {len(hessian)} entries for {len(with_grad)} "
-                                 "parameters with gradients")
-            for param, estimate in zip(with_grad, hessian):
-                state = self.state[param]
-                if not state:
-                    state.update(self._init_state(param, self._group_of(param)))
-                state["hessian"][...] = estimate.array if isinstance(estimate, Tensor) \
-                    else estimate
-        self._update = update
-        super().step()
-        return loss
-
-    def _group_of(self, param):
-        return next(g for g in self.param_groups if any(p is param for p in g["params"]))
-
-    def _hutchinson(self, pairs):
-        """Σ z ⊙ (H z) / num_samples over the probes, H z from the graph of the gradients."""
-        xp, generator = backend.xp, backend.rng()
-        params = [p for p, _ in pairs]
-        estimates = [xp.zeros_like(p.array) for p in params]
-        for sample in range(self.num_samples):
-            if self.hessian_distribution == "rademacher":
-                zs = [generator.integers(0, 2, p.shape) * 2.0 - 1.0 for p in params]
-            else:
-                zs = [generator.standard_normal(p.shape) for p in params]
-            zs = [Tensor(z.astype(p.array.dtype)) for z, p in zip(zs, params)]
-            hzs = grad([g for _, g in pairs], params, grad_outputs=zs,
-                       retain_graph=sample < self.num_samples - 1)
-            for estimate, hz, z in zip(estimates, hzs, zs):
-                estimate += hz.array * z.array / self.num_samples
-        return estimates
-
     def _prepare_update(self, param, group, state):
         beta1, beta2 = group["betas"]
         decay = group["weight_decay"] * (1.0 if group["fixed_decay"] else group["lr"])
         scalars = (group["lr"], beta1, beta2, group["eps"], group["p"], group["weight_decay"],
-                   group["weight_decouple"], decay, self._update, group["maximize"])
+                   group["weight_decouple"], decay, self._new_estimate, group["maximize"])
         return sophia_h_rule, [state["momentum"], state["hessian_moment"], state["hessian"]], \
             scalars
-
-    def _update_parameters(self):
-        for group in self.param_groups:
-            group["step"] += 1
-        super()._update_parameters()
