@@ -66,3 +66,6 @@ __all__ += ["Prodigy"]
 from .sophia import SophiaG, SophiaH, sample_labels
 
 __all__ += ["SophiaG", "SophiaH", "sample_labels"]
+from .adahessian import AdaHessian
+
+__all__ += ["AdaHessian"]
