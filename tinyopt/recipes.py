@@ -46,6 +46,7 @@ RECIPES.update({  # the frontier optimizers' documented defaults (issue 15)
     "sophiag": "sophiag:lr=3e-3,rho=20.0,weight_decay=0.0",
     "sophiah": "sophiah:lr=0.5,update_period=10",
     "adahessian": "adahessian:lr=0.05,eps=1e-4",
+    "soap": "soap:lr=3e-3",
 })
 """Named recipes: name -> recipe string. A plain optimizer name is a recipe too."""
 DEFAULT_RECIPES = ("sgd", "sgd-momentum-cosine", "adam", "adamw-warmup-cosine", "lion")

@@ -69,3 +69,6 @@ __all__ += ["SophiaG", "SophiaH", "sample_labels"]
 from .adahessian import AdaHessian
 
 __all__ += ["AdaHessian"]
+from .soap import SOAP
+
+__all__ += ["SOAP"]
