@@ -153,6 +153,16 @@ def test_bad_arguments_and_wrapping_twice():
         opt.first_step()
 
 
+def test_add_param_group_goes_through_the_base_optimizer():
+    opt = SAM([Parameter(np.ones(3))], optim.SGD, lr=0.1, momentum=0.9)
+    opt.add_param_group({"params": [Parameter(np.ones(2))], "rho": 0.2})
+    assert opt.param_groups is opt.base_optimizer.param_groups
+    assert opt.param_groups[1]["rho"] == 0.2 and opt.param_groups[1]["dampening"] == 0
+    with pytest.raises(ValueError, match="rho"):
+        opt.add_param_group({"params": [Parameter(np.ones(2))], "rho": 0.0})
+    assert len(opt.param_groups) == 2
+
+
 def test_frozen_running_stats_restores_batchnorm():
     model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
     before = [b.array.copy() for b in model.buffers()]

@@ -90,6 +90,15 @@ class SAM(Optimizer):
         check_range("rho", group["rho"], 0, bounds="()")
         check_flag("adaptive", group["adaptive"])
 
+    def add_param_group(self, param_group):
+        """Add a group (it may set ``rho``, ``adaptive``) to the shared groups, via the base."""
+        if "base_optimizer" not in self.__dict__:       # building: SAM's own groups first
+            return super().add_param_group(param_group)
+        group = {"rho": self.defaults["rho"], "adaptive": self.defaults["adaptive"],
+                 **param_group}
+        self._check_hyperparameters(group)
+        return self.base_optimizer.add_param_group(group)
+
     @property
     def executor(self):
         """The base optimizer's executor (SAM's own rules run on it too)."""
