@@ -87,7 +87,7 @@ def train_digits(recipe, epochs=4):
 
 
 def test_adopt_recipe_trains_digits_mlp():
-    assert train_digits("adopt") >= 0.95
+    assert train_digits("adopt-mlp") >= 0.95
 
 
 @pytest.fixture

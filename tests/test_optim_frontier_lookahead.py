@@ -117,7 +117,7 @@ def test_lookahead_recipe_trains_digits_mlp():
     pytest.importorskip("sklearn")
     train, X_test, y_test = digits_loaders()
     model, loss_fn = digits_mlp(), nn.CrossEntropyLoss()
-    opt = parse_recipe("lookahead").build_optimizer(model.parameters())
+    opt = parse_recipe("lookahead-mlp").build_optimizer(model.parameters())
     for _ in range(4):
         for x, y in train:
             opt.zero_grad()

@@ -206,11 +206,11 @@ def test_sophiag_recipe_trains_digits_mlp():
             logits = model(x)
             loss_fn(logits, sample_labels(logits)).backward()
             opt.update_hessian()
-    assert _train("sophiag", step) >= 0.95
+    assert _train("sophiag-mlp", step) >= 0.95
 
 
 def test_sophiah_recipe_trains_digits_mlp():
     def step(opt, model, loss_fn, x, y, number):
         opt.zero_grad()
         opt.step(lambda: loss_fn(model(x), y))
-    assert _train("sophiah", step) >= 0.95
+    assert _train("sophiah-mlp", step) >= 0.95
