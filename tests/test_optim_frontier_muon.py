@@ -148,7 +148,7 @@ def test_muon_recipe_trains_digits_mlp():
     pytest.importorskip("sklearn")
     train, X_test, y_test = digits_loaders()
     model, loss_fn = digits_mlp(), nn.CrossEntropyLoss()
-    opt = parse_recipe("muon-mlp").build_optimizer(model.parameters())
+    opt = parse_recipe("muon").build_optimizer(model.parameters())
     for _ in range(4):
         for x, y in train:
             opt.zero_grad()

@@ -40,7 +40,7 @@ RECIPES.update({  # the frontier optimizers' documented defaults (issue 15); "-m
     "lookahead-mlp": "lookahead:lr=0.05,momentum=0.9,k=5,alpha=0.5",
     "schedulefree-sgd": "sgdschedulefree:lr=1.0,momentum=0.9,warmup_steps=50",
     "schedulefree-adamw": "adamwschedulefree:lr=0.01,warmup_steps=50",
-    "muon-mlp": "muon:lr=0.02,weight_decay=0.01,adamw_lr=3e-3",
+    "muon": "muon:lr=0.02,weight_decay=0.01,adamw_lr=3e-3",  # matrices Muon, the rest AdamW
     "adopt-mlp": "adopt:lr=3e-3",
     "sophiag-mlp": "sophiag:lr=3e-3,rho=20.0,weight_decay=0.0",
     "sophiah-mlp": "sophiah:lr=0.5,update_period=10",
