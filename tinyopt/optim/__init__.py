@@ -45,3 +45,30 @@ from .state_memory import state_bytes
 
 __all__ += ["LAMB", "LARS", "Adafactor", "Lion", "Adam8bit", "AdamW8bit", "Lion8bit",
             "state_bytes"]
+from .sam import SAM, frozen_running_stats
+
+__all__ += ["SAM", "frozen_running_stats"]
+from .lookahead import Lookahead
+
+__all__ += ["Lookahead"]
+from .schedule_free import AdamWScheduleFree, SGDScheduleFree
+
+__all__ += ["SGDScheduleFree", "AdamWScheduleFree"]
+from .muon import Muon, muon_param_groups
+
+__all__ += ["Muon", "muon_param_groups"]
+from .adopt import ADOPT
+
+__all__ += ["ADOPT"]
+from .prodigy import Prodigy
+
+__all__ += ["Prodigy"]
+from .sophia import SophiaG, SophiaH, sample_labels
+
+__all__ += ["SophiaG", "SophiaH", "sample_labels"]
+from .adahessian import AdaHessian
+
+__all__ += ["AdaHessian"]
+from .soap import SOAP
+
+__all__ += ["SOAP"]
