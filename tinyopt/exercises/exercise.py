@@ -1,0 +1,54 @@
+"""What an exercise is: a skeleton to copy, a reference, fixed cases, and known mistakes.
+
+``OptimizerExercise`` grades a class the student writes (any style: an
+update rule with ``_init_state``/``_prepare_update``, a PyTorch-style
+``step()`` over ``self.param_groups``, or NumPy-style ``p.data -= ...``):
+the grader only constructs it, feeds gradients and calls ``step()``.
+"""
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import harness
+
+SKELETONS = Path(__file__).parent / "skeletons"
+
+
+@dataclass
+class Mistake:
+    """A known mistake: the reference with it injected, and what to tell the student."""
+    factory: object
+    explanation: str
+
+
+@dataclass
+class OptimizerExercise:
+    """An optimizer the student writes as class ``class_name`` in the skeleton ``skeleton``."""
+    name: str
+    title: str
+    goal: str
+    class_name: str
+    reference: object
+    cases: list
+    mistakes: dict = field(default_factory=dict)
+    skeleton: str = ""
+
+    @property
+    def skeleton_path(self):
+        """The skeleton file ``tinyopt exercises start`` copies."""
+        return SKELETONS / (self.skeleton or f"{self.name}.py")
+
+    def checked(self):
+        """What a pass means, in one line."""
+        steps = sum(case.steps for case in self.cases)
+        dtypes = sorted({case.dtype for case in self.cases})
+        return (f"{len(self.cases)} cases ({', '.join(dtypes)}; several shapes and param groups; "
+                f"options on and off), {steps} steps in all, a state_dict round trip in each; "
+                "parameters and every state entry at every step")
+
+    def run(self, solution, student_file=None, on_step=None):
+        """The trajectory of ``solution`` (the student's class) on the fixed cases."""
+        return harness.run_optimizer(solution, self.cases, student_file, on_step)
+
+    def replay(self, factory):
+        """The trajectory of a trusted factory (the reference or an injected mistake)."""
+        return harness.run_optimizer(factory, self.cases)

@@ -1,0 +1,144 @@
+r"""The grader: the first place a student's numbers leave the reference's, and why.
+
+Student and reference run the same fixed cases (``harness``); their
+trajectories are compared step by step, case by case, and the report names
+the **first** divergence: the case, the step, the parameter or state entry
+(by the student's own state key), the element, expected vs got. State keys
+are matched by value, not by name: after the first step each of the
+reference's state arrays (``exp_avg``) is paired with the student's entry
+holding the same numbers (``m``), whatever it is called.
+
+A diagnosis never reads the student's source. Each exercise keeps a
+registry of known mistakes, each the reference with that one mistake
+injected; the grader replays every one on the same cases, and a mistake
+whose parameters agree with the student's at every recorded step is named
+as what the student most likely did.
+
+Tolerances (per element): float64 ``|got - expected| <= 1e-10 + 1e-8 |expected|``;
+float32 ``1e-6 + 1e-4 |expected|`` (the order of floating-point operations
+may differ from the reference's; the mistakes it must catch are larger).
+"""
+import numpy as np
+
+TOLERANCES = {"float64": (1e-10, 1e-8), "float32": (1e-6, 1e-4)}
+"""dtype name -> (atol, rtol)."""
+
+
+def _close(expected, got, dtype):
+    """Elementwise: is ``got`` within tolerance of ``expected``? (NaN never is)."""
+    atol, rtol = TOLERANCES.get(str(dtype), TOLERANCES["float32"])
+    expected, got = np.asarray(expected, np.float64), np.asarray(got, np.float64)
+    return np.abs(got - expected) <= atol + rtol * np.abs(expected)
+
+
+def _first_bad_element(expected, got, dtype):
+    """Index (a tuple) of the first element out of tolerance, or None."""
+    if np.shape(expected) != np.shape(got):
+        return ()
+    bad = np.argwhere(~_close(expected, got, dtype))
+    return tuple(int(i) for i in bad[0]) if len(bad) else None
+
+
+def _value_mismatch(kind, entry, expected, got, dtype):
+    """A divergence record for ``entry`` if ``got`` differs from ``expected``, else None."""
+    if np.shape(expected) != np.shape(got):
+        return {"kind": "shape", "entry": entry, "expected_shape": list(np.shape(expected)),
+                "got_shape": list(np.shape(got))}
+    element = _first_bad_element(expected, got, dtype)
+    if element is None:
+        return None
+    e, g = float(np.asarray(expected)[element]), float(np.asarray(got)[element])
+    return {"kind": "nan" if not np.isfinite(g) else kind, "entry": entry,
+            "element": list(element), "shape": list(np.shape(expected)),
+            "expected": e, "got": g}
+
+
+def match_state_keys(expected_state, got_state, dtype):
+    """``{reference key: student key or None}``: each reference array paired with the
+    student's entry holding the same values (the same name wins a tie)."""
+    mapping, used = {}, set()
+    for key, value in expected_state.items():
+        candidates = [k for k, v in got_state.items() if k not in used and
+                      np.shape(v) == np.shape(value) and _close(value, v, dtype).all()]
+        chosen = key if key in candidates else (candidates[0] if candidates else None)
+        if chosen is None and key in got_state and key not in used:
+            chosen = key  # same name, wrong values: reported as a divergence of that entry
+        mapping[key] = chosen
+        if chosen is not None:
+            used.add(chosen)
+    return mapping
+
+
+def first_divergence(expected, got, cases, compare_state=True):
+    """The first difference between two trajectories, or None when they agree.
+
+    ``got`` may stop early with a failure record (an exception in the
+    student's code): that is the divergence if nothing diverged before.
+    """
+    for number, (case, want, have) in enumerate(zip(cases, expected["cases"], got["cases"])):
+        mapping = {}
+        for step, want_step in enumerate(want["steps"], start=1):
+            if step > len(have["steps"]):
+                return {"kind": "error", "case": number, "step": step, **(have["failure"] or {})}
+            have_step = have["steps"][step - 1]
+            for name, value in want_step["params"].items():
+                found = _value_mismatch("param", f"parameter {name}", value,
+                                        have_step["params"].get(name), case.dtype)
+                if found:
+                    return {**found, "case": number, "step": step}
+            if not compare_state:
+                continue
+            for name, want_state in want_step["state"].items():
+                have_state = have_step["state"].get(name, {})
+                if name not in mapping and want_state:
+                    mapping[name] = match_state_keys(want_state, have_state, case.dtype)
+                for key, value in want_state.items():
+                    theirs = mapping[name].get(key)
+                    if theirs is None or theirs not in have_state:
+                        return {"kind": "state-missing", "case": number, "step": step,
+                                "entry": f"state of {name}", "reference_key": key,
+                                "keys": sorted(have_state)}
+                    found = _value_mismatch("state", f"state entry {theirs!r} of {name}", value,
+                                            have_state[theirs], case.dtype)
+                    if found:
+                        return {**found, "case": number, "step": step, "reference_key": key}
+    return None
+
+
+def diagnose(got, cases, mistakes, replay):
+    """Names of the known mistakes that reproduce the student's parameters at every step.
+
+    ``mistakes`` maps a name to a factory; ``replay(factory)`` runs it on the
+    cases. Only parameters are compared (a mistaken state may be named anything).
+    """
+    found = []
+    for name, mistake in mistakes.items():
+        trajectory = replay(mistake.factory)
+        truncated = {"cases": [{"steps": t["steps"][:len(g["steps"])], "failure": None}
+                               for t, g in zip(trajectory["cases"], got["cases"])]}
+        if any(len(t["steps"]) < len(g["steps"]) for t, g in
+               zip(truncated["cases"], got["cases"])):
+            continue
+        if first_divergence(truncated, got, cases, compare_state=False) is None:
+            found.append(name)
+    return found
+
+
+def grade(exercise, got):
+    """The report (a JSON-able dict) for trajectory ``got`` of a student's ``exercise``."""
+    report = {"exercise": exercise.name, "passed": False, "checked": exercise.checked(),
+              "failure": None, "diagnosis": []}
+    if got.get("failure"):  # the file did not import, the class is missing, a timeout
+        report["failure"] = {"kind": "error", **got["failure"]}
+        return report
+    expected = exercise.replay(exercise.reference)
+    divergence = first_divergence(expected, got, exercise.cases)
+    if divergence is None:
+        report["passed"] = True
+        return report
+    report["failure"] = divergence
+    if divergence.get("not_implemented") is None and divergence["kind"] != "error":
+        report["diagnosis"] = [{"mistake": name, "explanation": exercise.mistakes[name].explanation}
+                               for name in diagnose(got, exercise.cases, exercise.mistakes,
+                                                    exercise.replay)]
+    return report
