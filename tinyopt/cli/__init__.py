@@ -6,6 +6,8 @@
     tinyopt train      train one model; curves and a checkpoint, --resume continues exactly
     tinyopt lr-find    the learning-rate range test and its plot
     tinyopt bench      benchmarks against PyTorch: bench train, bench step
+    tinyopt exercises  list the exercises; copy one's skeleton to start it
+    tinyopt check      grade an exercise: the first wrong step and the likely mistake
 
 Every subcommand has ``--help`` and writes into a folder it names at the end.
 Usage errors (a bad flag, an unknown name, an impossible value) exit with
@@ -14,10 +16,10 @@ exit with status 1 and one line.
 """
 import sys
 
-from . import bench, common, compare, lr_find, race, schedule, train
+from . import bench, check, common, compare, exercises, lr_find, race, schedule, train
 
 SUBCOMMANDS = {"compare": compare, "race": race, "schedule": schedule, "train": train,
-               "lr-find": lr_find, "bench": bench}
+               "lr-find": lr_find, "bench": bench, "exercises": exercises, "check": check}
 """Subcommand name -> module with ``add_arguments(parser)`` and ``main(args)``."""
 DESCRIPTION = "Deep-learning optimization in NumPy: compare optimizers, race them, plot schedules."
 
@@ -48,11 +50,11 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     args.argv = argv
     try:
-        args.run(args)
+        code = args.run(args)  # a check that fails returns 1
     except (common.CommandError, ValueError, ImportError, FloatingPointError) as error:
         print(f"tinyopt {args.command}: error: {error}", file=sys.stderr)
         return 1
-    return 0
+    return code or 0
 
 
 __all__ = ["main", "build_parser", "SUBCOMMANDS"]
