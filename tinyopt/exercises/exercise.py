@@ -31,6 +31,7 @@ class OptimizerExercise:
     cases: list
     mistakes: dict = field(default_factory=dict)
     skeleton: str = ""
+    _replays: dict = field(default_factory=dict, repr=False)
 
     @property
     def skeleton_path(self):
@@ -50,5 +51,8 @@ class OptimizerExercise:
         return harness.run_optimizer(solution, self.cases, student_file, on_step)
 
     def replay(self, factory):
-        """The trajectory of a trusted factory (the reference or an injected mistake)."""
-        return harness.run_optimizer(factory, self.cases)
+        """The trajectory of a trusted factory (the reference or an injected mistake), computed
+        once per process (both are deterministic)."""
+        if factory not in self._replays:
+            self._replays[factory] = harness.run_optimizer(factory, self.cases)
+        return self._replays[factory]

@@ -24,18 +24,25 @@ TOLERANCES = {"float64": (1e-10, 1e-8), "float32": (1e-6, 1e-4)}
 """dtype name -> (atol, rtol)."""
 
 
-def _close(expected, got, dtype):
-    """Elementwise: is ``got`` within tolerance of ``expected``? (NaN never is)."""
-    atol, rtol = TOLERANCES.get(str(dtype), TOLERANCES["float32"])
+DIAGNOSIS_SLACK = 100
+"""A mistake matches the student's numbers within 100 times the tolerance, on the
+float64 cases only: a mistaken formula can amplify rounding (a centered variance
+with alpha swapped is a difference of nearly equal numbers; in float32 its
+trajectory is noise), and the mistakes told apart differ far more."""
+
+
+def _close(expected, got, dtype, slack=1):
+    """Elementwise: is ``got`` within ``slack`` tolerances of ``expected``? (NaN never is)."""
+    atol, rtol = (slack * t for t in TOLERANCES.get(str(dtype), TOLERANCES["float32"]))
     expected, got = np.asarray(expected, np.float64), np.asarray(got, np.float64)
     return np.abs(got - expected) <= atol + rtol * np.abs(expected)
 
 
-def _first_bad_element(expected, got, dtype):
+def _first_bad_element(expected, got, dtype, slack=1):
     """Index (a tuple) of the first element out of tolerance, or None."""
     if np.shape(expected) != np.shape(got):
         return ()
-    bad = np.argwhere(~_close(expected, got, dtype))
+    bad = np.argwhere(~_close(expected, got, dtype, slack))
     return tuple(int(i) for i in bad[0]) if len(bad) else None
 
 
@@ -55,17 +62,25 @@ def _value_mismatch(kind, entry, expected, got, dtype):
 
 def match_state_keys(expected_state, got_state, dtype):
     """``{reference key: student key or None}``: each reference array paired with the
-    student's entry holding the same values (the same name wins a tie)."""
+    student's entry holding the same values (the same name wins a tie); entries left
+    over on both sides are paired by name, then in order (so that a wrong value is
+    reported under the student's key)."""
     mapping, used = {}, set()
     for key, value in expected_state.items():
         candidates = [k for k, v in got_state.items() if k not in used and
                       np.shape(v) == np.shape(value) and _close(value, v, dtype).all()]
         chosen = key if key in candidates else (candidates[0] if candidates else None)
-        if chosen is None and key in got_state and key not in used:
-            chosen = key  # same name, wrong values: reported as a divergence of that entry
         mapping[key] = chosen
         if chosen is not None:
             used.add(chosen)
+    for key in [k for k, v in mapping.items() if v is None]:
+        if key in got_state and key not in used:
+            mapping[key] = key
+            used.add(key)
+    left = [k for k in got_state if k not in used]
+    for key in [k for k, v in mapping.items() if v is None]:
+        if left:
+            mapping[key] = left.pop(0)
     return mapping
 
 
@@ -105,23 +120,48 @@ def first_divergence(expected, got, cases, compare_state=True):
     return None
 
 
-def diagnose(got, cases, mistakes, replay):
-    """Names of the known mistakes that reproduce the student's parameters at every step.
+def _agrees(want, have, name, dtype):
+    """Does parameter ``name`` of the student's run (``have``, one case) equal ``want``'s at
+    every step the student reached?"""
+    if len(want["steps"]) < len(have["steps"]):
+        return False
+    return all(_first_bad_element(w["params"][name], h["params"][name], dtype,
+                                  DIAGNOSIS_SLACK) is None
+               for w, h in zip(want["steps"], have["steps"]))
 
-    ``mistakes`` maps a name to a factory; ``replay(factory)`` runs it on the
-    cases. Only parameters are compared (a mistaken state may be named anything).
+
+def diagnose(expected, got, cases, mistakes, replay, first):
+    """Names of the known mistakes that reproduce the student's parameters.
+
+    ``mistakes`` maps a name to a ``Mistake``; ``replay(factory)`` runs it on the
+    cases. A mistake is named when every parameter of every case follows
+    either the mistake's trajectory or the reference's (a mistake made in one
+    branch only, say the centered one, still matches), and the parameter of
+    the first divergence ``first`` (``(case, name)``) follows the mistake's.
+    Only parameters are compared (a mistaken state may be named anything), on
+    the float64 cases and the case of the first divergence (``DIAGNOSIS_SLACK``).
     """
     found = []
     for name, mistake in mistakes.items():
         trajectory = replay(mistake.factory)
-        truncated = {"cases": [{"steps": t["steps"][:len(g["steps"])], "failure": None}
-                               for t, g in zip(trajectory["cases"], got["cases"])]}
-        if any(len(t["steps"]) < len(g["steps"]) for t, g in
-               zip(truncated["cases"], got["cases"])):
-            continue
-        if first_divergence(truncated, got, cases, compare_state=False) is None:
+        matches = True
+        for number, (case, want, wrong, have) in enumerate(
+                zip(cases, expected["cases"], trajectory["cases"], got["cases"])):
+            if case.dtype != "float64" and number != first[0]:
+                continue
+            for param in (want["steps"][0]["params"] if want["steps"] else ()):
+                if not (_agrees(wrong, have, param, case.dtype) or
+                        ((number, param) != first and _agrees(want, have, param, case.dtype))):
+                    matches = False
+        if matches:
             found.append(name)
     return found
+
+
+def _first_param(divergence):
+    """``(case, parameter name)`` of a divergence (its state entry's parameter for state)."""
+    entry = divergence["entry"]
+    return divergence["case"], entry[entry.index("group"):]
 
 
 def grade(exercise, got):
@@ -139,6 +179,7 @@ def grade(exercise, got):
     report["failure"] = divergence
     if divergence.get("not_implemented") is None and divergence["kind"] != "error":
         report["diagnosis"] = [{"mistake": name, "explanation": exercise.mistakes[name].explanation}
-                               for name in diagnose(got, exercise.cases, exercise.mistakes,
-                                                    exercise.replay)]
+                               for name in diagnose(expected, got, exercise.cases,
+                                                    exercise.mistakes, exercise.replay,
+                                                    _first_param(divergence))]
     return report

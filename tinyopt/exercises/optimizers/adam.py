@@ -75,6 +75,9 @@ def _adam_mistakes(reference, decoupled):
             altered_rule(reference, _decay_after_update),
             "the decay theta*(1 - lr*lambda) must act on the weights before the Adam step, "
             "not on the updated weights")
+        mistakes["weight decay missing"] = Mistake(
+            altered_group(reference, lambda group: {"weight_decay": 0}),
+            "AdamW shrinks the weights by theta <- theta*(1 - lr*lambda) every step")
     else:
         mistakes["weight decay decoupled instead of L2"] = Mistake(
             altered_group(reference, lambda group: {"decoupled_weight_decay": True}),
