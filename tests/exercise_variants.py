@@ -74,3 +74,18 @@ VARIANTS = [
      'm.lerp_(g, 1 - beta2)\n                c = m * beta1 + g * (1 - beta1)\n'
      '                p.add_(c.sign(), alpha=-lr)', "momentum updated before the sign", 2, 21),
 ]
+VARIANTS += [
+    ("lars", "lars", 'd = (g + p * wd) * rho', 'd = g + p * wd', "trust ratio missing", 1, 1),
+    ("lars", "lars", 'denom = g_norm + wd * w_norm', 'denom = g_norm',
+     "weight decay left out of the trust ratio", 1, 1),
+    ("lars", "lars", 'd = (g + p * wd) * rho', 'd = g * rho + p * wd',
+     "weight decay outside the scaled step", 1, 1),
+    ("lars", "lars", 'if group["exclude_1d"] and p.ndim <= 1:', 'if False:',
+     "1-D parameters not excluded", 1, 1),
+    ("lamb", "lamb", 'p.add_(u, alpha=-group["lr"] * rho)', 'p.add_(u, alpha=-group["lr"])',
+     "trust ratio missing", 1, 1),
+    ("lamb", "lamb", 'm_hat = state["m"] / (1 - beta1 ** t)\n'
+     '                v_hat = state["v"] / (1 - beta2 ** t)',
+     'm_hat = state["m"]\n                v_hat = state["v"]', "bias correction missing", 1, 1),
+    ("lamb", "lamb", ' + p * group["weight_decay"]', '', "weight decay missing", 1, 1),
+]

@@ -45,6 +45,15 @@ def replaced(scalars, index, value):
     return scalars[:index] + (value,) + scalars[index + 1:]
 
 
+def with_group_options(reference, **options):
+    """A factory: ``reference`` with ``options`` set in every param group (for an option
+    read outside ``_prepare_update``, as LAMB's ``layer_adaptation``)."""
+    def factory(groups, **kwargs):
+        return reference([{**group, **options} for group in groups], **kwargs)
+    factory.__name__ = reference.__name__
+    return factory
+
+
 def with_defaults(reference, **fixed):
     """A factory: ``reference(groups, **kwargs)`` with ``fixed`` arguments (Adam v0 = Adam
     without bias correction)."""
@@ -55,4 +64,4 @@ def with_defaults(reference, **fixed):
 
 
 __all__ = ["Mistake", "altered_group", "altered_scalars", "altered_rule", "replaced",
-           "with_defaults", "sqrt"]
+           "with_defaults", "with_group_options", "sqrt"]
