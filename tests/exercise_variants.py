@@ -89,3 +89,17 @@ VARIANTS += [
      'm_hat = state["m"]\n                v_hat = state["v"]', "bias correction missing", 1, 1),
     ("lamb", "lamb", ' + p * group["weight_decay"]', '', "weight decay missing", 1, 1),
 ]
+VARIANTS += [
+    ("warmup_cosine", "warmup_cosine", 'base_lr * step / warmup_steps',
+     'base_lr * (step + 1) / warmup_steps', "warmup starts at the peak", 1, 1),
+    ("warmup_cosine", "warmup_cosine", '(step - warmup_steps) / (total_steps - warmup_steps)',
+     'step / total_steps', "cosine measured from step 0", 1, 6),
+    ("warmup_cosine", "warmup_cosine", 'return min_lr + (base_lr - min_lr) *',
+     'return base_lr *', "min_lr ignored", 2, 12),
+    ("one_cycle", "one_cycle", 'final = initial / final_div_factor', 'final = initial',
+     "final_div_factor ignored", 1, 7),
+    ("one_cycle", "one_cycle", 'return end + (start - end) * (1 + math.cos(math.pi * pct)) / 2',
+     'return start + (end - start) * pct', "linear instead of cosine annealing", 1, 2),
+    ("one_cycle", "one_cycle", 'peak = pct_start * total_steps - 1',
+     'peak = pct_start * total_steps', "peak at pct_start * total_steps", 1, 2),
+]

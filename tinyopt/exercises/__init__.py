@@ -22,10 +22,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import grader, report
+from . import grader, report, schedules
 from .optimizers import EXERCISES as _OPTIMIZERS
 
-_CATALOG = {exercise.name: exercise for exercise in _OPTIMIZERS}
+_CATALOG = {exercise.name: exercise for exercise in _OPTIMIZERS + schedules.EXERCISES}
 DEFAULT_TIMEOUT = 60.0
 
 

@@ -84,6 +84,12 @@ def match_state_keys(expected_state, got_state, dtype):
     return mapping
 
 
+def _entry(name):
+    """How a recorded quantity is named in reports: optimizer parameters are labelled
+    ``group g, param i``; other quantities (``lr``, ``total_norm``) by their own name."""
+    return f"parameter {name}" if name.startswith("group ") else name
+
+
 def first_divergence(expected, got, cases, compare_state=True):
     """The first difference between two trajectories, or None when they agree.
 
@@ -97,10 +103,11 @@ def first_divergence(expected, got, cases, compare_state=True):
                 return {"kind": "error", "case": number, "step": step, **(have["failure"] or {})}
             have_step = have["steps"][step - 1]
             for name, value in want_step["params"].items():
-                found = _value_mismatch("param", f"parameter {name}", value,
+                found = _value_mismatch("param", _entry(name), value,
                                         have_step["params"].get(name), case.dtype)
                 if found:
-                    return {**found, "case": number, "step": step}
+                    return {**found, "case": number, "step": step, "name": name,
+                            **({"at": want_step["at"]} if "at" in want_step else {})}
             if not compare_state:
                 continue
             for name, want_state in want_step["state"].items():
@@ -110,13 +117,14 @@ def first_divergence(expected, got, cases, compare_state=True):
                 for key, value in want_state.items():
                     theirs = mapping[name].get(key)
                     if theirs is None or theirs not in have_state:
-                        return {"kind": "state-missing", "case": number, "step": step,
+                        return {"kind": "state-missing", "case": number, "step": step, "name": name,
                                 "entry": f"state of {name}", "reference_key": key,
                                 "keys": sorted(have_state)}
                     found = _value_mismatch("state", f"state entry {theirs!r} of {name}", value,
                                             have_state[theirs], case.dtype)
                     if found:
-                        return {**found, "case": number, "step": step, "reference_key": key}
+                        return {**found, "case": number, "step": step, "name": name,
+                                "reference_key": key}
     return None
 
 
@@ -159,9 +167,8 @@ def diagnose(expected, got, cases, mistakes, replay, first):
 
 
 def _first_param(divergence):
-    """``(case, parameter name)`` of a divergence (its state entry's parameter for state)."""
-    entry = divergence["entry"]
-    return divergence["case"], entry[entry.index("group"):]
+    """``(case, quantity name)`` of a divergence (its parameter's, for a state entry)."""
+    return divergence["case"], divergence["name"]
 
 
 def grade(exercise, got):

@@ -19,8 +19,9 @@ def _failure_lines(exercise, failure):
             lines.append(f"your code, {failure['where']}")
         return lines
     case = exercise.cases[failure["case"]]
+    at = f" ({failure['at']})" if "at" in failure else ""
     lines = [f"first divergence: case {failure['case'] + 1} of {len(exercise.cases)}: "
-             f"{case.describe()}", f"  step {failure['step']}, {failure['entry']}"]
+             f"{case.describe()}", f"  step {failure['step']}{at}, {failure['entry']}"]
     if failure["kind"] == "state-missing":
         lines.append(f"  none of your state entries {failure['keys']} holds the reference's "
                      f"{failure['reference_key']!r}")
@@ -31,8 +32,10 @@ def _failure_lines(exercise, failure):
         return lines
     if "reference_key" in failure:
         lines[-1] += f" (the reference's {failure['reference_key']!r})"
-    lines.append(f"  element {tuple(failure['element'])} of shape {tuple(failure['shape'])}: "
-                 f"expected {_number(failure['expected'])}, got {_number(failure['got'])}")
+    where = f"element {tuple(failure['element'])} of shape {tuple(failure['shape'])}: " \
+        if failure["shape"] else ""
+    lines.append(f"  {where}expected {_number(failure['expected'])}, "
+                 f"got {_number(failure['got'])}")
     if failure["kind"] == "nan":
         lines.append("  your value is not finite (NaN or inf): a division by zero, or a "
                      "square root of a negative number?")

@@ -30,11 +30,11 @@ def load_solution(exercise, student_file):
     solution = getattr(module, exercise.class_name, None)
     if solution is None:
         defined = sorted(name for name, value in vars(module).items()
-                         if isinstance(value, type) and value.__module__ == module.__name__)
+                         if callable(value) and getattr(value, "__module__", None) == module.__name__)
         return None, {"case": None, "step": None, "during": f"looking for {exercise.class_name}",
                       "error": f"{path.name} defines no {exercise.class_name!r} (it defines "
                                f"{', '.join(defined) or 'no classes'}); the grader constructs "
-                               f"{exercise.class_name}(params, ...) as the skeleton names it"}
+                               f"{exercise.class_name} as the skeleton names it"}
     return solution, None
 
 

@@ -1,4 +1,4 @@
-"""The optimizer exercises: references pass, skeletons say "not implemented", correct student
+"""Every exercise (optimizers, schedules, gradients): references pass, skeletons say "not implemented", correct student
 solutions in every style pass, and wrong ones are caught at the right step with the right
 diagnosis."""
 from pathlib import Path
@@ -26,7 +26,9 @@ def grade_file(name, path):
 def test_reference_passes(name):
     result = exercises.check(name, solution=exercises.get(name).reference)
     assert result.passed, result.text
-    assert "PASS" in result.text and "state_dict round trip" in result.text
+    assert "PASS" in result.text
+    if isinstance(exercises.get(name), exercises.exercise.OptimizerExercise):
+        assert "state_dict round trip" in result.text
 
 
 @pytest.mark.parametrize("name", exercises.names())
