@@ -19,9 +19,9 @@ def _failure_lines(exercise, failure):
             lines.append(f"your code, {failure['where']}")
         return lines
     case = exercise.cases[failure["case"]]
-    at = f" ({failure['at']})" if "at" in failure else ""
+    at = failure.get("at", f"step {failure['step']}")  # a schedule's step argument, if any
     lines = [f"first divergence: case {failure['case'] + 1} of {len(exercise.cases)}: "
-             f"{case.describe()}", f"  step {failure['step']}{at}, {failure['entry']}"]
+             f"{case.describe()}", f"  {at}, {failure['entry']}"]
     if failure["kind"] == "state-missing":
         lines.append(f"  none of your state entries {failure['keys']} holds the reference's "
                      f"{failure['reference_key']!r}")
