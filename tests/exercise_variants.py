@@ -103,3 +103,21 @@ VARIANTS += [
     ("one_cycle", "one_cycle", 'peak = pct_start * total_steps - 1',
      'peak = pct_start * total_steps', "peak at pct_start * total_steps", 1, 2),
 ]
+VARIANTS += [
+    ("clip_grad_norm", "clip_grad_norm", 'for g in grads:\n        g.mul_(factor)',
+     'for g in grads:\n        g.mul_(min(1.0, max_norm / (float((g * g).sum()) ** 0.5 + 1e-6)))',
+     "clipped per tensor", 2, 1),
+    ("clip_grad_norm", "clip_grad_norm", 'factor = min(1.0, max_norm / (total + 1e-6))',
+     'factor = max_norm / (total + 1e-6)', "scaled even below max_norm", 1, 1),
+    ("clip_grad_norm", "clip_grad_norm", '    return total',
+     '    return sum(float((g * g).sum()) for g in grads) ** 0.5',
+     "returns the norm after clipping", 2, 1),
+    ("grad_accumulation", "grad_accumulation", 'loss = loss_fn(model(x), y) / len(micro_batches)',
+     'loss = loss_fn(model(x), y)', "loss not divided by the number of micro-batches", 1, 1),
+    ("grad_accumulation", "grad_accumulation",
+     '    optimizer.zero_grad()\n    for x, y in micro_batches:\n',
+     '    for x, y in micro_batches:\n        optimizer.zero_grad()\n', "zero_grad inside the loop",
+     1, 1),
+    ("grad_accumulation", "grad_accumulation", '        loss.backward()\n    optimizer.step()',
+     '        loss.backward()\n        optimizer.step()', "step inside the loop", 1, 1),
+]

@@ -22,10 +22,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import grader, report, schedules
+from . import gradients, grader, report, schedules
 from .optimizers import EXERCISES as _OPTIMIZERS
 
-_CATALOG = {exercise.name: exercise for exercise in _OPTIMIZERS + schedules.EXERCISES}
+_CATALOG = {exercise.name: exercise
+            for exercise in _OPTIMIZERS + schedules.EXERCISES + gradients.EXERCISES}
 DEFAULT_TIMEOUT = 60.0
 
 

@@ -95,7 +95,7 @@ class FunctionExercise:
 
     def checked(self):
         steps = sum(len(s["steps"]) for s in self.replay(self.reference)["cases"])
-        return f"{len(self.cases)} cases, {steps} values in all: {self.what}"
+        return f"{len(self.cases)} cases, {steps} recorded steps: {self.what}"
 
     def run(self, solution, student_file=None, on_step=None):
         results = []
