@@ -121,3 +121,13 @@ VARIANTS += [
     ("grad_accumulation", "grad_accumulation", '        loss.backward()\n    optimizer.step()',
      '        loss.backward()\n        optimizer.step()', "step inside the loop", 1, 1),
 ]
+VARIANTS += [
+    ("lr_range_test", "lr_range_test", 'lr = start_lr * (end_lr / start_lr) ** (i / (num_iter - 1))',
+     'lr = start_lr + (end_lr - start_lr) * i / (num_iter - 1)',
+     "linear instead of geometric sweep", 1, 2),
+    ("lr_range_test", "lr_range_test",
+     's = loss.item() if i == 0 else smooth_f * loss.item() + (1 - smooth_f) * smoothed[-1]',
+     's = loss.item()', "losses not smoothed", 1, 2),
+    ("lr_range_test", "lr_range_test", 'if not math.isfinite(s) or s > diverge_th * min(smoothed):',
+     'if not math.isfinite(s):', "no stop at divergence", 2, 31),
+]

@@ -22,11 +22,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import gradients, grader, report, schedules
+from . import gradients, grader, lr_range, report, schedules
 from .optimizers import EXERCISES as _OPTIMIZERS
 
-_CATALOG = {exercise.name: exercise
-            for exercise in _OPTIMIZERS + schedules.EXERCISES + gradients.EXERCISES}
+_CATALOG = {exercise.name: exercise for exercise in
+            _OPTIMIZERS + schedules.EXERCISES + gradients.EXERCISES + lr_range.EXERCISES}
 DEFAULT_TIMEOUT = 60.0
 
 

@@ -100,7 +100,10 @@ def first_divergence(expected, got, cases, compare_state=True):
         mapping = {}
         for step, want_step in enumerate(want["steps"], start=1):
             if step > len(have["steps"]):
-                return {"kind": "error", "case": number, "step": step, **(have["failure"] or {})}
+                if have["failure"] is None:
+                    return {"kind": "length", "case": number, "step": step,
+                            "expected_steps": len(want["steps"]), "got_steps": len(have["steps"])}
+                return {"kind": "error", "case": number, "step": step, **have["failure"]}
             have_step = have["steps"][step - 1]
             for name, value in want_step["params"].items():
                 found = _value_mismatch("param", _entry(name), value,
@@ -125,6 +128,9 @@ def first_divergence(expected, got, cases, compare_state=True):
                     if found:
                         return {**found, "case": number, "step": step, "name": name,
                                 "reference_key": key}
+        if len(have["steps"]) > len(want["steps"]):
+            return {"kind": "length", "case": number, "step": len(want["steps"]) + 1,
+                    "expected_steps": len(want["steps"]), "got_steps": len(have["steps"])}
     return None
 
 
@@ -167,8 +173,9 @@ def diagnose(expected, got, cases, mistakes, replay, first):
 
 
 def _first_param(divergence):
-    """``(case, quantity name)`` of a divergence (its parameter's, for a state entry)."""
-    return divergence["case"], divergence["name"]
+    """``(case, quantity name)`` of a divergence (its parameter's, for a state entry; None
+    when the student recorded more or fewer steps)."""
+    return divergence["case"], divergence.get("name")
 
 
 def grade(exercise, got):

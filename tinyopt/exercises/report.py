@@ -19,6 +19,11 @@ def _failure_lines(exercise, failure):
             lines.append(f"your code, {failure['where']}")
         return lines
     case = exercise.cases[failure["case"]]
+    if failure["kind"] == "length":
+        agree = min(failure["got_steps"], failure["expected_steps"])
+        return [f"case {failure['case'] + 1} of {len(exercise.cases)}: {case.describe()}",
+                f"  you recorded {failure['got_steps']} steps, the reference "
+                f"{failure['expected_steps']}; the first {agree} agree (a stopping rule?)"]
     at = failure.get("at", f"step {failure['step']}")  # a schedule's step argument, if any
     lines = [f"first divergence: case {failure['case'] + 1} of {len(exercise.cases)}: "
              f"{case.describe()}", f"  {at}, {failure['entry']}"]
