@@ -11,6 +11,8 @@ status 0 on pass, 1 on fail, 2 for a usage error.
 """
 import json
 
+from . import common
+
 
 def add_arguments(parser):
     """``NAME``, ``--file``, ``--timeout`` and ``--json``."""
@@ -19,7 +21,7 @@ def add_arguments(parser):
                         help="the exercise: " + ", ".join(exercises.names()))
     parser.add_argument("--file", default=None,
                         help="your solution (default: the skeleton's file name in .)")
-    parser.add_argument("--timeout", type=float, default=exercises.DEFAULT_TIMEOUT,
+    parser.add_argument("--timeout", type=common.positive_float, default=exercises.DEFAULT_TIMEOUT,
                         help=f"seconds before your code is stopped (default "
                              f"{exercises.DEFAULT_TIMEOUT:g})")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
