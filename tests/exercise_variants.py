@@ -131,3 +131,9 @@ VARIANTS += [
     ("lr_range_test", "lr_range_test", 'if not math.isfinite(s) or s > diverge_th * min(smoothed):',
      'if not math.isfinite(s):', "no stop at divergence", 2, 31),
 ]
+VARIANTS += [
+    ("rosenbrock_race", "rosenbrock_race", '            return k\n', '            return k + 1\n',
+     "iterations counted from 1", 1, 1),
+    ("rosenbrock_race", "rosenbrock_race", '            return None\n', '            return max_steps\n',
+     "max_steps returned when never reached", 3, 1),
+]

@@ -79,13 +79,14 @@ def test_wrong_variant_caught_at_its_step_with_its_diagnosis(tmp_path, number):
         assert "none of the known mistakes reproduces your numbers" in result.text
 
 
-def test_every_optimizer_exercise_has_three_caught_variants():
+def test_every_exercise_has_caught_variants_three_per_optimizer():
     diagnosed = {}
     for variant in VARIANTS:
         if variant[4]:
             diagnosed.setdefault(variant[0], set()).add(variant[4])
-    assert {name: len(found) >= 3 for name, found in diagnosed.items()} == \
-        {name: True for name in exercises.names()}
+    for name in exercises.names():
+        optimizer = isinstance(exercises.get(name), exercises.exercise.OptimizerExercise)
+        assert len(diagnosed.get(name, ())) >= (3 if optimizer else 2), name
 
 
 def test_state_entries_are_reported_by_the_students_key(tmp_path):

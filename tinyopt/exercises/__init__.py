@@ -22,11 +22,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import gradients, grader, lr_range, report, schedules
+from . import chapters, gradients, grader, lr_range, report, schedules
 from .optimizers import EXERCISES as _OPTIMIZERS
 
 _CATALOG = {exercise.name: exercise for exercise in
-            _OPTIMIZERS + schedules.EXERCISES + gradients.EXERCISES + lr_range.EXERCISES}
+            _OPTIMIZERS + schedules.EXERCISES + gradients.EXERCISES + lr_range.EXERCISES
+            + chapters.EXERCISES}
 DEFAULT_TIMEOUT = 60.0
 
 
