@@ -29,7 +29,8 @@ def _failure_lines(exercise, failure):
              f"{case.describe()}", f"  {at}, {failure['entry']}"]
     if failure["kind"] == "state-missing":
         lines.append(f"  none of your state entries {failure['keys']} holds the reference's "
-                     f"{failure['reference_key']!r}")
+                     f"{failure['reference_key']!r} (keep state in self.state[p], where "
+                     "state_dict() saves it)")
         return lines
     if failure["kind"] == "shape":
         lines.append(f"  expected shape {tuple(failure['expected_shape'])}, "
