@@ -17,7 +17,8 @@ from tinyopt.cli import common
 from tinyopt.viz import style
 
 ROOT = Path(__file__).resolve().parents[1]
-SUBCOMMANDS = ["compare", "race", "schedule", "train", "lr-find", "bench"]
+SUBCOMMANDS = ["compare", "race", "schedule", "train", "lr-find", "sweep", "bench", "exercises",
+               "check"]
 
 
 def test_the_pyproject_entry_point_resolves_to_main():

@@ -7,6 +7,8 @@
     tinyopt lr-find    the learning-rate range test and its plot
     tinyopt sweep      one recipe at several learning rates or batch sizes (and seeds)
     tinyopt bench      benchmarks against PyTorch: bench train, bench step
+    tinyopt exercises  list the exercises; copy one's skeleton to start it
+    tinyopt check      grade an exercise: the first wrong step and the likely mistake
 
 Every subcommand has ``--help`` and writes into a folder it names at the end;
 it first checks that it can write there and that the folder holds no earlier
@@ -17,13 +19,14 @@ diverged) exit with status 1 and one line.
 """
 import sys
 
-from . import bench, common, compare, lr_find, race, schedule, sweep, train
+from . import bench, check, common, compare, exercises, lr_find, race, schedule, sweep, train
 
 SUBCOMMANDS = {"compare": compare, "race": race, "schedule": schedule, "train": train,
-               "lr-find": lr_find, "sweep": sweep, "bench": bench}
-"""Subcommand name -> module with ``add_arguments(parser)`` and ``main(args)``, and optionally
-``check(args)`` (usage errors, before anything is touched) and ``OUTPUTS`` (the files it writes
-into ``--out``)."""
+               "lr-find": lr_find, "sweep": sweep, "bench": bench, "exercises": exercises,
+               "check": check}
+"""Subcommand name -> module with ``add_arguments(parser)`` and ``main(args)`` (which may return
+an exit status, as ``check`` does), and optionally ``check(args)`` (usage errors, before
+anything is touched) and ``OUTPUTS`` (the files it writes into ``--out``)."""
 DESCRIPTION = "Deep-learning optimization in NumPy: compare optimizers, race them, plot schedules."
 
 
@@ -58,13 +61,13 @@ def main(argv=None):
             module.check(args)
         if hasattr(module, "OUTPUTS"):
             common.prepare_out(args, module.OUTPUTS)
-        args.run(args)
+        code = args.run(args)  # a check that fails returns 1
     except common.UsageError as error:
         args.usage_error(str(error))  # exits with status 2
     except (common.CommandError, ValueError, ImportError, FloatingPointError, OSError) as error:
         print(f"tinyopt {args.command}: error: {error}", file=sys.stderr)
         return 1
-    return 0
+    return code or 0
 
 
 __all__ = ["main", "build_parser", "SUBCOMMANDS"]

@@ -27,7 +27,8 @@ halfway toward it: the noise of the wandering averages out.
 from .. import backend
 from . import state_memory
 from .hyperparameters import check_range
-from .optimizer import Optimizer, _copy_value
+from .optimizer import Optimizer
+from .saved_state import copy_value
 from .sgd import SGD
 
 PULLBACK_MOMENTUM = ("none", "reset", "pullback")
@@ -183,7 +184,7 @@ class Lookahead(Optimizer):
                              f"{saved['pullback_momentum']!r}, this Lookahead "
                              f"{self.pullback_momentum!r}")
         self.base_optimizer.load_state_dict(state_dict["base_optimizer"])
-        self.state = {p: {k: _copy_value(v, like=p.array) for k, v in saved["state"][i].items()}
+        self.state = {p: {k: copy_value(v, like=p.array) for k, v in saved["state"][i].items()}
                       for i, p in enumerate(params)}
         self.counter, self.k, self.alpha = saved["counter"], saved["k"], saved["alpha"]
 
