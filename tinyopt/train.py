@@ -22,7 +22,8 @@ import sys
 import time
 from collections import defaultdict
 
-from .autograd import no_grad
+from . import backend
+from .autograd import Tensor, no_grad
 from .amp import PRECISIONS, LowPrecisionModel
 from .callbacks import HOOKS, hooks
 from .nn.utils import clip_grad_norm_, clip_grad_value_, grad_norm, weight_norm
@@ -143,7 +144,9 @@ def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, prog
         The ``History``: per step ``loss``, ``lr`` (of group 0; ``lr_group{i}`` for the
         others), ``grad_norm`` (before clipping), ``grad_norm_clipped`` (when clipping),
         ``weight_norm``, and ``loss_scale`` with a scaler. A non-finite loss stops training
-        with a ``FloatingPointError`` naming the epoch and step (lower the learning rate).
+        with a ``FloatingPointError`` naming the epoch and step and what it checked (the
+        inputs, the weights); so does an inf/NaN gradient norm, one step earlier, before
+        the update (unless a ``scaler`` is skipping such steps).
     """
     if not isinstance(epochs, int) or epochs <= 0:
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
@@ -245,8 +248,8 @@ class _Stepper:
             value = loss.item()
             if not math.isfinite(value):
                 raise FloatingPointError(
-                    f"loss became {value} at epoch {epoch}, step {len(self.history.steps['loss'])}"
-                    ": the learning rate is probably too high")
+                    f"loss became {value} at epoch {epoch}, step "
+                    f"{len(self.history.steps['loss'])}: {_diagnose(inputs, self.model)}")
             scaled = loss * weight
             (self.scaler.scale(scaled) if self.scaler is not None else scaled).backward()
             if self.working_copy is not None:
@@ -271,6 +274,13 @@ class _Stepper:
         if self.scaler is not None:
             self.scaler.unscale_(self.optimizer)
         record["grad_norm"] = grad_norm(self.params, self.norm_type)
+        if self.scaler is None and not math.isfinite(record["grad_norm"]):
+            # one step before the weights would turn inf/NaN (a scaler skips such steps itself)
+            raise FloatingPointError(
+                f"the gradient norm became {record['grad_norm']} at step "
+                f"{len(self.history.steps['loss'])}, before the update (the loss was "
+                f"{record['loss']:.4g}, the weights are still finite): the learning rate is "
+                "probably too high, or clip the gradients (max_grad_norm)")
         if self.max_grad_norm is not None:
             clip_grad_norm_(self.params, self.max_grad_norm, self.norm_type)
         if self.clip_value is not None:
@@ -287,6 +297,20 @@ class _Stepper:
             stepped = True
         record["weight_norm"] = weight_norm(self.params, self.norm_type)
         return stepped
+
+
+def _diagnose(inputs, model):
+    """Why a loss may have become inf/NaN: what was checked, and the likely cause."""
+    xp = backend.xp
+    if isinstance(inputs, Tensor) and backend.is_float(inputs.dtype) and \
+            not bool(xp.isfinite(inputs.array).all()):
+        return "checked the inputs: this batch holds inf/NaN (clean the data)"
+    for name, param in model.named_parameters():
+        if not bool(xp.isfinite(param.array).all()):
+            return (f"checked the weights: {name} holds inf/NaN, so an earlier update "
+                    "diverged (lower the learning rate or clip the gradients)")
+    return ("checked the inputs and the weights, both finite: the forward pass overflowed "
+            "(the learning rate is probably too high, or the inputs need scaling)")
 
 
 def _needs_metric(scheduler):
