@@ -72,3 +72,28 @@ def test_a_leaf_gradient_buffer_is_reused_across_backward_calls():
     (x * x).sum().backward()
     assert x.grad is first
     np.testing.assert_allclose(x.grad.numpy(), [3 + 2.0, 1 + 4.0])
+
+
+def test_backward_of_x_times_x_allocates_two_gradients_not_four():
+    """Item 17's memory: the two gradients of x*x are summed into one of them in place and
+    the leaf takes that buffer (before: a third buffer for the sum and a fourth for .grad)."""
+    import tracemalloc
+    x = tinyopt.ones(2 ** 20, dtype=tinyopt.float64, requires_grad=True)  # 8 MB
+    loss = (x * x).sum()
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    loss.backward()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 2.5 * x.array.nbytes, peak / x.array.nbytes
+    np.testing.assert_array_equal(x.grad.numpy(), 2.0)
+
+
+def test_a_gradient_two_parents_share_is_never_summed_in_place():
+    x = tinyopt.tensor([1.0, 2.0], requires_grad=True)
+    y = tinyopt.tensor([3.0, 4.0], requires_grad=True)
+    s = x + y                      # s's backward hands the same gradient to x and to y
+    loss = (s * 2).sum() + (x * 5).sum()
+    gx, gy = tinyopt.grad(loss, [x, y])
+    np.testing.assert_array_equal(gx.numpy(), [7.0, 7.0])
+    np.testing.assert_array_equal(gy.numpy(), [2.0, 2.0])

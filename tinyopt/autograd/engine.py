@@ -96,9 +96,10 @@ def _propagate(outputs, seeds, retain_graph, create_graph):
             raise RuntimeError("element of outputs does not require grad and has no graph: "
                                "was it computed under no_grad, or from tensors that do not "
                                "require grad?")
-    grads, owned = {}, set()
+    grads, owned, holders = {}, set(), {}
     for output, seed in zip(outputs, seeds):
         grads[id(output)] = grads[id(output)] + seed if id(output) in grads else seed
+        holders[id(grads[id(output)])] = 2  # a seed may be the caller's: never written in place
     order = topological_order(outputs)
     done = []
     with enable_grad() if create_graph else no_grad():
@@ -121,15 +122,21 @@ def _propagate(outputs, seeds, retain_graph, create_graph):
                     raise RuntimeError(
                         f"backward of {node._op} returned a gradient of shape "
                         f"{parent_grad.shape} for an input of shape {parent.shape}")
-                _accumulate(grads, owned, id(parent), parent_grad, create_graph)
+                _accumulate(grads, owned, id(parent), parent_grad, create_graph, holders)
     if not retain_graph:
         for node in done:
             node._backward, node._parents = _freed, ()
     return order, grads, owned
 
 
-def _accumulate(grads, owned, key, grad, create_graph):
-    """Add ``grad`` into ``grads[key]``: in place into an owned buffer when recording nothing."""
+def _accumulate(grads, owned, key, grad, create_graph, holders):
+    """Add ``grad`` into ``grads[key]``: in place whenever no one else can see the buffer.
+
+    ``holders`` counts, per gradient object, how many nodes it was stored for.
+    A gradient a backward rule computed afresh in this pass (not a view, held
+    by no other node) may take the sum in place, as PyTorch's autograd reuses
+    a buffer it alone holds; else the sum gets a new buffer the pass owns.
+    """
     if create_graph:
         grads[key] = grads[key] + grad if key in grads else grad
         return
@@ -144,11 +151,24 @@ def _accumulate(grads, owned, key, grad, create_graph):
         grads[key].array[grad.index] += grad.values.array
     elif existing is None:
         grads[key] = grad
+        holders[id(grad)] = holders.get(id(grad), 0) + 1
     elif key in owned:
         existing.array += grad.array
+    elif _private(existing, holders, 1) and existing.dtype == grad.dtype:
+        existing.array += grad.array
+        owned.add(key)
+    elif _private(grad, holders, 0) and existing.dtype == grad.dtype:
+        grad.array += existing.array
+        grads[key] = grad
+        owned.add(key)
     else:
         grads[key] = Tensor(existing.array + grad.array)
         owned.add(key)
+
+
+def _private(grad, holders, expected):
+    """True when ``grad`` owns its memory and only ``expected`` nodes (0 or this one) hold it."""
+    return holders.get(id(grad), 0) == expected and grad.array.base is None
 
 
 def backward(output, gradient=None, retain_graph=False):
