@@ -45,3 +45,22 @@ def accuracy(model, X, y):
     with tinyopt.no_grad():
         predicted = model(X).array.argmax(axis=1)
     return float((predicted == np.asarray(y.array)).mean())
+
+
+def run_steps(make, n_steps, shapes, save_at=None, executor="numpy"):
+    """``n_steps`` of ``make(params)`` on smooth gradients, rebuilt from its ``state_dict`` at
+    step ``save_at``; returns (the parameters' arrays, the optimizer)."""
+    from tinyopt.nn import Parameter
+    params = [Parameter(x) for x in initial_arrays(shapes)]
+    opt = make(params)
+    opt.executor = executor
+    for step in range(n_steps):
+        if step == save_at:
+            saved = opt.state_dict()
+            opt = make(params)
+            opt.executor = executor
+            opt.load_state_dict(saved)
+        for p, g in zip(params, smooth_grads([p.array for p in params], step)):
+            p.grad = g
+        opt.step()
+    return [p.array for p in params], opt

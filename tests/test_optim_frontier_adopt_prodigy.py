@@ -8,25 +8,14 @@ from tinyopt.optim.adopt import ADOPT
 from tinyopt.optim.prodigy import Prodigy
 from tinyopt.recipes import parse_recipe
 
-from frontier_helpers import accuracy, digits_loaders, digits_mlp, initial_arrays, smooth_grads
+from frontier_helpers import (accuracy, digits_loaders, digits_mlp,
+                              initial_arrays, run_steps, smooth_grads)
 
 SHAPES = ((4, 3), (5,), (2, 3, 2))
 
 
 def run_ours(make, n_steps, save_at=None, executor="numpy"):
-    params = [Parameter(x) for x in initial_arrays(SHAPES)]
-    opt = make(params)
-    opt.executor = executor
-    for step in range(n_steps):
-        if step == save_at:
-            saved = opt.state_dict()
-            opt = make(params)
-            opt.executor = executor
-            opt.load_state_dict(saved)
-        for p, g in zip(params, smooth_grads([p.array for p in params], step)):
-            p.grad = g
-        opt.step()
-    return [p.array for p in params]
+    return run_steps(make, n_steps, SHAPES, save_at, executor)[0]
 
 
 def run_theirs(torch, make, n_steps):

@@ -13,7 +13,8 @@ from tinyopt.nn import Parameter
 from tinyopt.optim.muon import Muon, muon_param_groups, newton_schulz
 from tinyopt.recipes import parse_recipe
 
-from frontier_helpers import accuracy, digits_loaders, digits_mlp, initial_arrays, smooth_grads
+from frontier_helpers import (accuracy, digits_loaders, digits_mlp,
+                              initial_arrays, run_steps, smooth_grads)
 
 SHAPES = ((4, 3), (3, 5), (6, 6))
 
@@ -36,19 +37,7 @@ def _float64_newton_schulz(torch):
 
 
 def _run_ours(make, n_steps, shapes=SHAPES, save_at=None, executor="numpy"):
-    params = [Parameter(x) for x in initial_arrays(shapes)]
-    opt = make(params)
-    opt.executor = executor
-    for step in range(n_steps):
-        if step == save_at:
-            saved = opt.state_dict()
-            opt = make(params)
-            opt.executor = executor
-            opt.load_state_dict(saved)
-        for p, g in zip(params, smooth_grads([p.array for p in params], step)):
-            p.grad = g
-        opt.step()
-    return [p.array for p in params]
+    return run_steps(make, n_steps, shapes, save_at, executor)[0]
 
 
 def _run_torch(torch, kwargs, n_steps):

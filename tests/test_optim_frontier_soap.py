@@ -8,7 +8,8 @@ from tinyopt.nn import Parameter
 from tinyopt.optim.soap import SOAP
 from tinyopt.recipes import parse_recipe
 
-from frontier_helpers import accuracy, digits_loaders, digits_mlp, initial_arrays, smooth_grads
+from frontier_helpers import (accuracy, digits_loaders, digits_mlp,
+                              initial_arrays, run_steps, smooth_grads)
 
 SHAPES = ((4, 3), (5,), (2, 3, 2), (3, 4))
 """At most a 1-D null space in each first factor: the eigenbasis of a factor with a larger
@@ -37,19 +38,7 @@ def _float64_qr(torch):
 
 
 def _run_ours(make, n, save_at=None, executor="numpy"):
-    params = [Parameter(x) for x in initial_arrays(SHAPES)]
-    opt = make(params)
-    opt.executor = executor
-    for step in range(n):
-        if step == save_at:
-            saved = opt.state_dict()
-            opt = make(params)
-            opt.executor = executor
-            opt.load_state_dict(saved)
-        for p, g in zip(params, smooth_grads([p.array for p in params], step)):
-            p.grad = g
-        opt.step()
-    return [p.array for p in params], opt
+    return run_steps(make, n, SHAPES, save_at, executor)
 
 
 CASES = [dict(), dict(lr=0.01, betas=(0.9, 0.99), shampoo_beta=0.8, weight_decay=0.0,
