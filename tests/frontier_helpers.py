@@ -47,9 +47,10 @@ def accuracy(model, X, y):
     return float((predicted == np.asarray(y.array)).mean())
 
 
-def run_steps(make, n_steps, shapes, save_at=None, executor="numpy"):
+def run_steps(make, n_steps, shapes, save_at=None, executor="numpy", step_kwargs=None):
     """``n_steps`` of ``make(params)`` on smooth gradients, rebuilt from its ``state_dict`` at
-    step ``save_at``; returns (the parameters' arrays, the optimizer)."""
+    step ``save_at``; ``step_kwargs(step, arrays)`` gives each ``step()`` call's keywords.
+    Returns (the parameters' arrays, the optimizer)."""
     from tinyopt.nn import Parameter
     params = [Parameter(x) for x in initial_arrays(shapes)]
     opt = make(params)
@@ -62,5 +63,5 @@ def run_steps(make, n_steps, shapes, save_at=None, executor="numpy"):
             opt.load_state_dict(saved)
         for p, g in zip(params, smooth_grads([p.array for p in params], step)):
             p.grad = g
-        opt.step()
+        opt.step(**({} if step_kwargs is None else step_kwargs(step, [p.array for p in params])))
     return [p.array for p in params], opt

@@ -9,7 +9,8 @@ from tinyopt.nn import Parameter
 from tinyopt.optim.adahessian import AdaHessian
 from tinyopt.recipes import parse_recipe
 
-from frontier_helpers import accuracy, digits_loaders, digits_mlp, initial_arrays, smooth_grads
+from frontier_helpers import (accuracy, digits_loaders, digits_mlp, initial_arrays, run_steps,
+                              smooth_grads)
 
 SHAPES = ((4, 3), (5,), (2, 3, 2))
 
@@ -20,20 +21,9 @@ def _estimates(step, arrays):
 
 
 def _run_ours(make, n, save_at=None, executor="numpy"):
-    params = [Parameter(x) for x in initial_arrays(SHAPES)]
-    opt = make(params)
-    opt.executor = executor
-    for step in range(n):
-        if step == save_at:
-            saved = opt.state_dict()
-            opt = make(params)
-            opt.executor = executor
-            opt.load_state_dict(saved)
-        for p, g in zip(params, smooth_grads([p.array for p in params], step)):
-            p.grad = g
-        opt.step(hessian=_estimates(step, [p.array for p in params]) if step % 2 == 0
-                 else None)
-    return [p.array for p in params]
+    def estimates_every_other_step(step, arrays):
+        return {"hessian": _estimates(step, arrays) if step % 2 == 0 else None}
+    return run_steps(make, n, SHAPES, save_at, executor, estimates_every_other_step)[0]
 
 
 CASES = [dict(), dict(lr=0.05, betas=(0.8, 0.99), weight_decay=0.01, hessian_power=0.5,
