@@ -21,8 +21,8 @@ from .curves import plot_comparison, plot_training_curves, smooth
 from .layers import plot_layer_dynamics
 from .lr_finder import plot_lr_finder
 from .schedules import plot_schedules, schedule_values
-from .style import (LINE_STYLES, OKABE_ITO, artists_outside, lecture_style, new_figure,
-                    save_figure)
+from .style import (LINE_STYLES, OKABE_ITO, LectureFigure, artists_outside, lecture_style,
+                    new_figure, save_figure)
 from .sweeps import plot_sweep
 from .surface import draw_contours, plot_surface
 from .table import plot_table
@@ -30,6 +30,6 @@ from .trajectories import draw_path, plot_trajectories
 
 __all__ = ["save_trajectory_gif", "plot_comparison", "plot_training_curves", "smooth",
            "plot_layer_dynamics", "plot_lr_finder", "plot_schedules", "schedule_values",
-           "LINE_STYLES", "OKABE_ITO", "artists_outside", "lecture_style", "new_figure",
-           "save_figure", "draw_contours", "plot_surface", "plot_table",
+           "LINE_STYLES", "OKABE_ITO", "LectureFigure", "artists_outside", "lecture_style",
+           "new_figure", "save_figure", "draw_contours", "plot_surface", "plot_table",
            "plot_sweep", "draw_path", "plot_trajectories"]

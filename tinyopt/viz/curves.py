@@ -5,7 +5,7 @@ the loss (raw and smoothed, spikes crossed), the learning rate, the gradient nor
 (faint) and after (bold) clipping, and the weight norm (where Adam and
 AdamW part ways).
 ``plot_comparison`` puts several runs side by side: smoothed training
-loss, test loss and test accuracy against the step.
+loss (optionally over the raw one), test loss and test accuracy against the step.
 
 A history is a ``tinyopt.train.History`` or its ``to_dict()`` (as read
 back from ``history.json``).
@@ -16,6 +16,7 @@ Example::
     >>> figure = plot_training_curves({"SGD, clipped": history})
 """
 import numpy
+from matplotlib.lines import Line2D
 
 from .style import color, lecture_style, line_style, log_scale, new_figure
 
@@ -95,38 +96,61 @@ def plot_training_curves(histories, smoothing=0.9, title=None):
     return figure
 
 
-def plot_comparison(histories, smoothing=0.9, title=None):
-    """Three panels against the step: smoothed training loss, test loss, test accuracy.
+def plot_comparison(histories, smoothing=0.9, title=None, raw_loss=False):
+    """Runs side by side against the step: smoothed training loss, test loss, test accuracy.
 
     Args:
-        histories: dict of label -> History (or ``to_dict()``) with ``val_loss`` and
-            ``val_accuracy`` epoch records (``fit`` with a ``val_loader``).
+        histories: dict of label -> History (or ``to_dict()``). The test panels need the
+            ``val_loss`` and ``val_accuracy`` epoch records of ``fit`` with a
+            ``val_loader``; when no run has them, only the training-loss panel is drawn.
         smoothing: the EMA factor for the training loss.
         title: an optional figure title.
+        raw_loss: also draw each step's unsmoothed loss, faint, under the smoothed curve
+            (the noise a mini-batch gives; the smoothing hides spikes).
 
+    Loss spikes a ``SpikeDetector`` recorded are crossed on the training loss.
     Returns the matplotlib Figure.
     """
+    if not histories:
+        raise ValueError("plot_comparison: histories is empty: give at least one label -> "
+                         "history")
+    validated = any(_records(history)[1].get("val_loss") for history in histories.values())
     with lecture_style():
-        figure, axes = new_figure(1, 3, panel_size=(6.2, 4.8), sharex=True)
-        train_axis, test_axis, accuracy_axis = axes
+        figure, axes = new_figure(1, 3 if validated else 1,
+                                  panel_size=(6.2, 4.8) if validated else (8.0, 5.0),
+                                  sharex=True)
+        train_axis, *test_axes = numpy.atleast_1d(axes)
         for index, (label, history) in enumerate(histories.items()):
             steps, epochs = _records(history)
             style = {"color": color(index), "linestyle": line_style(index)}
             x = numpy.arange(1, len(steps["loss"]) + 1)
+            if raw_loss:
+                train_axis.plot(x, steps["loss"], color=color(index), alpha=0.25, linewidth=1)
             train_axis.plot(x, smooth(steps["loss"], smoothing), label=label, **style)
-            ends = _epoch_end_steps(steps, epochs)
-            test_axis.plot(ends, epochs["val_loss"], marker="o", markersize=4, **style)
-            accuracy_axis.plot(ends, numpy.asarray(epochs["val_accuracy"]) * 100, marker="o",
-                               markersize=4, **style)
-        train_axis.set(xlabel="step", ylabel="loss", title="Training loss (smoothed)")
-        test_axis.set(xlabel="step", ylabel="loss", title="Test loss")
+            _mark_spikes(train_axis, history, color(index))
+            if validated and epochs.get("val_loss"):
+                ends = _epoch_end_steps(steps, epochs)
+                test_axes[0].plot(ends, epochs["val_loss"], marker="o", markersize=4, **style)
+                test_axes[1].plot(ends, numpy.asarray(epochs["val_accuracy"]) * 100,
+                                  marker="o", markersize=4, **style)
+        smoothed = "smoothed; faint: per step" if raw_loss else "smoothed"
+        train_axis.set(xlabel="step", ylabel="loss", title=f"Training loss ({smoothed})")
         log_scale(train_axis)
-        log_scale(test_axis)
-        accuracy_axis.set(xlabel="step", ylabel="accuracy (%)", title="Test accuracy")
-        low = min(min(_records(h)[1]["val_accuracy"]) for h in histories.values()) * 100
-        accuracy_axis.set_ylim(max(0.0, min(low, 90.0) - 2), 100.5)
-        figure.legend(*train_axis.get_legend_handles_labels(), loc="outside lower center",
-                      ncols=min(len(histories), 3))
+        if validated:
+            test_axis, accuracy_axis = test_axes
+            test_axis.set(xlabel="step", ylabel="loss", title="Test loss")
+            log_scale(test_axis)
+            accuracy_axis.set(xlabel="step", ylabel="accuracy (%)", title="Test accuracy")
+            low = min(min(_records(h)[1]["val_accuracy"]) for h in histories.values()
+                      if _records(h)[1].get("val_accuracy")) * 100
+            accuracy_axis.set_ylim(max(0.0, min(low, 90.0) - 2), 100.5)
+        handles, labels = train_axis.get_legend_handles_labels()
+        runs = [(handle, text) for handle, text in zip(handles, labels) if text != "loss spike"]
+        if len(runs) < len(labels):  # one entry for the crosses of every run, in grey
+            runs.append((Line2D([], [], linestyle="none", marker="x", markersize=11,
+                                markeredgewidth=2.5, color="0.35"), "loss spike"))
+        handles, labels = [handle for handle, _ in runs], [text for _, text in runs]
+        figure.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 3))
         if title:
             figure.suptitle(title)
     return figure

@@ -34,7 +34,8 @@ def schedule_values(schedule, steps):
     return values[:steps]
 
 
-def plot_schedules(schedules, steps, log_y=False, warmup=None, title="Learning-rate schedules"):
+def plot_schedules(schedules, steps, log_y=False, warmup=None, title="Learning-rate schedules",
+                   panels=False, columns=3):
     """Draw each schedule of ``schedules`` (label -> schedule) over ``steps`` steps.
 
     Args:
@@ -43,31 +44,60 @@ def plot_schedules(schedules, steps, log_y=False, warmup=None, title="Learning-r
         log_y: a log-scaled rate axis (good for exponential decay and warm restarts).
         warmup: optional dict of label -> warmup steps, shaded in the schedule's colour.
         title: the figure title.
+        panels: one panel per schedule (titled with its label, all on the same rate
+            axis) instead of all in one; a slide per schedule, or a grid of them.
+        columns: panels per row with ``panels``.
 
     Returns the matplotlib Figure.
     """
     if not schedules:
         raise ValueError("schedules is empty: give at least one label -> schedule")
+    if isinstance(columns, bool) or not isinstance(columns, int) or columns < 1:
+        raise ValueError(f"columns must be an int >= 1, got {columns!r}")
     warmup = warmup or {}
     with lecture_style():
-        figure, axis = new_figure(panel_size=(9.0, 5.0))
-        for index, (label, schedule) in enumerate(schedules.items()):
+        if panels:
+            columns = min(columns, len(schedules))
+            rows = -(-len(schedules) // columns)
+            figure, axes = new_figure(rows, columns, panel_size=(5.2, 3.6), sharex=True,
+                                      sharey=True)
+            axes = numpy.atleast_1d(axes).ravel()
+            for axis in axes[len(schedules):]:
+                axis.set_visible(False)
+        else:
+            figure, axis = new_figure(panel_size=(9.0, 5.0))
+            axes = [axis] * len(schedules)
+        for index, (axis, (label, schedule)) in enumerate(zip(axes, schedules.items())):
             values = schedule_values(schedule, steps)
             axis.plot(numpy.arange(len(values)), values, color=color(index),
-                      linestyle=line_style(index), label=label)
+                      linestyle=line_style(index), label=None if panels else label)
             if warmup.get(label, 0) > 0:  # shaded, and in the legend, in the schedule's colour
                 axis.axvspan(0, warmup[label], color=color(index), alpha=0.12, linewidth=0,
-                             label=f"{label}: warmup")
+                             label=f"warmup, {warmup[label]} steps" if panels
+                             else f"{label}: warmup")
                 axis.axvline(warmup[label], color=color(index), linewidth=1.2, linestyle=":")
-        if log_y:
-            axis.set_yscale("log")
+            if panels:
+                axis.set_title(label, color=color(index), fontweight="bold", fontsize=15)
+                if warmup.get(label, 0) > 0:
+                    axis.legend(loc="upper right", fontsize=11)
+        for axis in dict.fromkeys(axes):  # each distinct axis once
+            if log_y:
+                axis.set_yscale("log")
+            else:
+                axis.set_ylim(bottom=0)
+            axis.set_xlim(0, steps)
+        if panels:
+            for axis in axes[max(0, len(schedules) - columns):len(schedules)]:
+                axis.set_xlabel("step")  # the lowest panel of each column, with its ticks
+                axis.xaxis.set_tick_params(labelbottom=True)
+            for axis in axes[::columns]:
+                axis.set_ylabel("learning rate")
+            figure.suptitle(title)
         else:
-            axis.set_ylim(bottom=0)
-        axis.set_xlim(0, steps)
-        axis.set_xlabel("step")
-        axis.set_ylabel("learning rate")
-        axis.set_title(title)
-        axis.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+            axes[0].set_xlabel("step")
+            axes[0].set_ylabel("learning rate")
+            axes[0].set_title(title)
+            axes[0].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return figure
 
 

@@ -13,6 +13,7 @@ Example::
     >>> save_figure(figure, "line", formats=("png", "svg"))   # line.png, line.svg
 """
 import contextlib
+import io
 import math
 from pathlib import Path
 
@@ -82,14 +83,33 @@ def log_scale(axis, which="y"):
     ticks.set_minor_formatter(NullFormatter())
 
 
+class LectureFigure(Figure):
+    """A ``Figure`` that shows itself in Jupyter, with or without ``%matplotlib inline``.
+
+    tinyopt's figures are not registered with pyplot (they need no display and no
+    ``plt.close``), so IPython's matplotlib hook, which ``%matplotlib inline`` installs,
+    is the only thing that would render them. ``_repr_png_`` is IPython's ordinary
+    protocol for any object that can draw itself: the last expression of a cell
+    then shows the figure as a PNG. When the inline backend is active its own
+    printer for ``Figure`` takes precedence, so the figure is shown once either way.
+    """
+
+    def _repr_png_(self):
+        """The figure as PNG bytes, drawn the way ``save_figure`` writes it."""
+        buffer = io.BytesIO()
+        with lecture_style():
+            self.savefig(buffer, format="png", metadata=_STABLE_METADATA["png"])
+        return buffer.getvalue()
+
+
 def new_figure(rows=1, columns=1, panel_size=(6.4, 4.6), **subplot_kwargs):
-    """A ``Figure`` and its axes, sized per panel.
+    """A ``LectureFigure`` and its axes, sized per panel.
 
     The figure is not registered with pyplot: it needs no display and no
     ``plt.close``, and a notebook shows it by evaluating it.
     """
-    figure = Figure(figsize=(panel_size[0] * columns, panel_size[1] * rows),
-                    layout="constrained")
+    figure = LectureFigure(figsize=(panel_size[0] * columns, panel_size[1] * rows),
+                           layout="constrained")
     axes = figure.subplots(rows, columns, squeeze=True, **subplot_kwargs)
     return figure, axes
 
@@ -137,16 +157,44 @@ def artists_outside(figure, tolerance=1.0):
     return problems
 
 
-def save_figure(figure, path, formats=("png",), dpi=None):
+def check_size(size, name="size"):
+    """``size`` as a ``(width, height)`` pair of finite inches > 0; ``ValueError`` naming
+    ``name`` otherwise."""
+    try:
+        width, height = (float(value) for value in size)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be (width, height) in inches, got {size!r}") from None
+    if not (0 < width < math.inf and 0 < height < math.inf):
+        raise ValueError(f"{name} must be two finite numbers > 0 (inches), got {size!r}")
+    return width, height
+
+
+def check_dpi(dpi, name="dpi"):
+    """``dpi`` if it is a finite number > 0 (or None: the style's 100); ``ValueError``
+    naming ``name`` otherwise."""
+    if dpi is not None and (isinstance(dpi, bool) or not isinstance(dpi, (int, float))
+                            or not 0 < dpi < math.inf):
+        raise ValueError(f"{name} must be a number > 0 (dots per inch), got {dpi!r}")
+    return dpi
+
+
+def save_figure(figure, path, formats=("png",), dpi=None, size=None):
     """Write ``figure`` to ``path`` once per format; returns the written paths.
 
     ``path``'s own suffix is replaced by each format's (``"out/loss.png"`` and
     ``formats=("png", "pdf")`` give ``out/loss.png`` and ``out/loss.pdf``).
+    ``dpi`` sets the resolution of PNGs (default 100: a 12-inch figure is 1200
+    pixels wide); ``size`` = ``(width, height)`` in inches resizes the figure first
+    (its aspect with it): the constrained layout arranges the panels anew, and the
+    fonts keep their point sizes, so a smaller figure has relatively larger text.
     Metadata that would change from run to run (dates, versions) is fixed.
     """
     unknown = [fmt for fmt in formats if fmt not in FORMATS]
     if unknown:
         raise ValueError(f"unknown format {unknown[0]!r} (choose from {', '.join(FORMATS)})")
+    check_dpi(dpi)
+    if size is not None:
+        figure.set_size_inches(*check_size(size))
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     written = []
@@ -159,4 +207,5 @@ def save_figure(figure, path, formats=("png",), dpi=None):
 
 
 __all__ = ["OKABE_ITO", "LINE_STYLES", "FORMATS", "LECTURE_RC", "lecture_style", "color",
-           "line_style", "log_scale", "new_figure", "save_figure", "artists_outside"]
+           "line_style", "log_scale", "LectureFigure", "new_figure", "check_size", "check_dpi",
+           "save_figure", "artists_outside"]

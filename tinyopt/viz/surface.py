@@ -12,9 +12,8 @@ Example::
 """
 import numpy
 from matplotlib.colors import LinearSegmentedColormap, LogNorm
-from matplotlib.figure import Figure
 
-from .style import lecture_style
+from .style import LectureFigure, lecture_style
 
 CONTOUR_MAP = LinearSegmentedColormap.from_list("valleys", ["#FFFFFF", "#6E6E6E"])
 """White valleys rising to grey walls: the coloured paths, which run in the valleys, keep
@@ -66,7 +65,7 @@ def plot_surface(landscape, resolution=120, view=None):
     low, high = float(Z.min()), float(Z.max())
     floor = low - 0.35 * (high - low)  # the contour map lies below, clear of the surface
     with lecture_style():
-        figure = Figure(figsize=(8.0, 6.5), layout="constrained")
+        figure = LectureFigure(figsize=(8.0, 6.5), layout="constrained")
         axis = figure.add_subplot(projection="3d")
         axis.plot_surface(X, Y, Z, cmap=SURFACE_MAP, linewidth=0, antialiased=False,
                           rcount=resolution, ccount=resolution)
