@@ -51,7 +51,7 @@ def test_every_subcommand_has_help(argv, capsys):
     (["compare", "--recipes", "adam+cosin"], "unknown schedule 'cosin' (choose from constant"),
     (["compare", "--recipes", "adam:lr=-1"], "lr must be"),
     (["compare", "--recipes", "adam:momentum=0.9"], "(settings: lr, betas, eps"),
-    (["compare", "--dataset", "mnist"], "invalid choice: 'mnist' (choose from *moons*"),
+    (["compare", "--dataset", "imagenet"], "invalid choice: 'imagenet' (choose from *moons*"),
     (["compare", "--epochs", "0"], "must be a positive int, got 0"),
     (["compare", "--target-loss", "nan"], "must be > 0, got nan"),
     (["race", "--landscape", "everest"], "invalid choice: 'everest' (choose from *rosenbrock*"),

@@ -86,7 +86,7 @@ def test_an_unwritable_out_is_one_line_before_any_work(where, tmp_path, capsys, 
         raise AssertionError("training started before --out was checked")
 
     monkeypatch.setattr("tinyopt.train.fit", no_training)
-    monkeypatch.setattr("tinyopt.cli.common.load_data", no_training)
+    monkeypatch.setattr("tinyopt.cli.models.load_data", no_training)
     try:
         for command in ("train", "compare", "lr-find", "race", "schedule"):
             assert main(FAST[command] + ["--out", str(out)]) == 1

@@ -54,7 +54,7 @@ def test_the_raw_loss_is_drawn_faint_under_the_smoothed_one():
     raw, smoothed = figure.axes[0].get_lines()[:2]
     np.testing.assert_allclose(raw.get_ydata(), history.steps["loss"])
     assert raw.get_alpha() < 0.5 and smoothed.get_alpha() is None
-    assert figure.axes[0].get_title() == "Training loss (smoothed; faint: per step)"
+    assert figure.axes[0].get_title() == "Training loss\n(smoothed; faint: per step)"
     assert [t.get_text() for t in figure.legends[0].get_texts()] == ["sgd"]  # raw: no entry
     assert len(plot_comparison({"sgd": history}).axes[0].get_lines()) == 1
 
@@ -79,11 +79,11 @@ def test_schedules_in_panels_one_per_schedule_with_its_warmup():
     figure = plot_schedules(schedules, 100, warmup={"warm": 10}, panels=True, columns=3,
                             title="five schedules")
     shown = [axis for axis in figure.axes if axis.get_visible()]
-    assert [axis.get_title() for axis in shown] == list(schedules)
+    assert [axis.get_title() for axis in shown] == list(SCHEDULES) + [
+        "warm\n(shaded: 10 steps of warmup)"]
     assert len(figure.axes) == 6 and not figure.axes[5].get_visible()
     assert all(len(axis.get_lines()) == 1 for axis in shown[:4])
     assert len(shown[4].patches) == 1  # the warmup shaded in its own panel
-    assert shown[4].get_legend().get_texts()[0].get_text() == "warmup, 10 steps"
     assert figure.get_suptitle() == "five schedules"
     # the panel above the empty slot carries the step axis
     assert shown[2].get_xlabel() == "step" and shown[3].get_xlabel() == "step"

@@ -102,6 +102,9 @@ _SCHEDULES = {
     "cosine": lambda total, lr: (lr_scheduler.CosineAnnealingLR, {"T_max": total}),
     "warmup-cosine": lambda total, lr: (lr_scheduler.WarmupCosineLR,
                                         {"warmup_steps": _warmup(total), "total_steps": total}),
+    "warmup": lambda total, lr: (lr_scheduler.LinearLR,  # PyTorch's linear warmup, then flat
+                                 {"start_factor": 1 / _warmup(total),
+                                  "total_iters": _warmup(total)}),
     "step": lambda total, lr: (lr_scheduler.StepLR,
                                {"step_size": max(1, total // 3), "gamma": 0.1}),
     "exponential": lambda total, lr: (lr_scheduler.ExponentialLR, {"gamma": 0.01 ** (1 / total)}),
@@ -118,9 +121,13 @@ _SCHEDULES = {
     "cyclic": lambda total, lr: (lr_scheduler.CyclicLR,
                                  {"base_lr": lr / 10, "max_lr": lr,
                                   "step_size_up": max(1, total // 8)}),
+    "plateau": lambda total, lr: (lr_scheduler.ReduceLROnPlateau,  # watches each step's loss
+                                  {"factor": 0.5, "patience": max(1, total // 20)}),
 }
 SCHEDULES = tuple(_SCHEDULES)
-"""The named schedules: warmups are a tenth of the run, restarts and steps a quarter or third."""
+"""The named schedules: warmups are a tenth of the run, restarts and steps a quarter or third;
+``plateau`` halves the rate when the loss it is given (the training loss of every step, in
+``compare`` and ``train``) has not improved for a twentieth of the run."""
 
 
 def _split_top_level(text, separator=","):
@@ -210,6 +217,8 @@ class Recipe:
         _, kwargs = self._schedule_class_and_kwargs(total_steps, 1.0)
         if self.schedule == "onecycle":
             return round(kwargs.get("pct_start", 0.3) * kwargs["total_steps"])
+        if self.schedule == "warmup":
+            return int(kwargs["total_iters"])
         return int(kwargs.get("warmup_steps", 0))
 
     def with_default_lr(self, lr):
@@ -218,19 +227,30 @@ class Recipe:
             return self
         return replace(self, settings={**self.settings, "lr": lr})
 
-    def describe(self):
+    def describe(self, total_steps=None):
         """A one-line summary with every setting spelled out: ``SGD(lr=0.05, momentum=0.9)
-        + cosine``."""
+        + step(step_size=833, gamma=0.1)``.
+
+        The schedule's settings depend on the run's length: with ``total_steps`` every
+        one is given (those sized by the run as well as those overridden), without it
+        only the overrides.
+        """
         cls, kwargs = self.optimizer_class_and_kwargs()
-        schedule = "" if self.schedule == "constant" else f" + {self.schedule}"
-        extra = _spelled_out(self.schedule_settings)
-        return f"{cls.__name__}({_spelled_out(kwargs)}){schedule}{f'({extra})' if extra else ''}"
+        if self.schedule == "constant":
+            return f"{cls.__name__}({_spelled_out(kwargs)})"
+        settings = self.schedule_settings
+        if total_steps is not None:
+            _, settings = self._schedule_class_and_kwargs(total_steps, kwargs.get("lr"))
+        extra = _spelled_out(settings, digits=6)  # a decay factor needs its digits
+        return f"{cls.__name__}({_spelled_out(kwargs)}) + {self.schedule}" + \
+            (f"({extra})" if extra else "")
 
 
-def _spelled_out(settings):
-    """``{'lr': 0.00033333, 'nesterov': True}`` -> ``'lr=0.000333, nesterov=True'``."""
-    return ", ".join(f"{key}={value:.3g}" if isinstance(value, float) else f"{key}={value}"
-                     for key, value in settings.items())
+def _spelled_out(settings, digits=3):
+    """``{'lr': 0.00033333, 'nesterov': True}`` -> ``'lr=0.000333, nesterov=True'`` (floats
+    to ``digits`` significant digits)."""
+    return ", ".join(f"{key}={value:.{digits}g}" if isinstance(value, float)
+                     else f"{key}={value}" for key, value in settings.items())
 
 
 def parse_recipe(text):

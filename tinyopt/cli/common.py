@@ -17,8 +17,8 @@ import tempfile
 from pathlib import Path
 
 from .. import recipes
+from . import custom_optimizer, models
 
-DATASETS = ("moons", "spirals", "circles", "blobs", "digits")
 FORMATS = ("png", "svg", "pdf")
 """The figure formats: ``tinyopt.viz.style.FORMATS``, spelled out here so that ``--help``
 need not load matplotlib (a test keeps the two equal)."""
@@ -78,11 +78,32 @@ def positive_float(text):
 
 
 def recipe(text):
-    """argparse type: an optimizer recipe (``adam:lr=0.01+cosine``) or a recipe name."""
+    """argparse type: an optimizer recipe (``adam:lr=0.01+cosine``), a recipe name, or a
+    class of your own (``my_module:MyOpt:lr=0.01+cosine``, see ``custom_optimizer``)."""
     try:
+        if custom_optimizer.names_a_class(text):
+            return custom_optimizer.parse(text)
         return recipes.parse_recipe(text)
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
+
+
+RECIPE_HELP = ("OPTIMIZER[:key=value,...][+SCHEDULE[:key=value,...]], or a class of your own, "
+               "MODULE:CLASS[:key=value,...] (a tinyopt.optim.Optimizer subclass in a module "
+               "on the Python path or in the current folder, or in a file path/to/file.py)")
+"""How a recipe is written, for the options that take one."""
+
+
+def size(text):
+    """argparse type: ``"W,H"`` -> ``(W, H)`` inches, finite and > 0."""
+    try:
+        width, height = (float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be two numbers 'W,H' (inches), got "
+                                         f"{text!r}") from None
+    if not (0 < width < math.inf and 0 < height < math.inf):
+        raise argparse.ArgumentTypeError(f"must be two numbers > 0 (inches), got {text!r}")
+    return width, height
 
 
 def point(text):
@@ -121,10 +142,90 @@ def add_output_arguments(parser, default_out):
                         help="hide the progress bar (it only shows on a terminal anyway)")
 
 
+def add_figure_arguments(parser, title="a description of the run"):
+    """``--title``, ``--figsize`` and ``--dpi`` for the figures a command writes."""
+    parser.add_argument("--title", default=None,
+                        help=f"the figure's title (default: {title}); '' for none")
+    parser.add_argument("--figsize", type=size, default=None, metavar="W,H",
+                        help="figure width and height in inches, e.g. 12,4 for a wide slide "
+                             "(default: each figure's own; the panels are laid out anew)")
+    parser.add_argument("--dpi", type=positive_float, default=None,
+                        help="dots per inch of PNGs (default 100: a 12-inch figure is 1200 "
+                             "pixels wide)")
+
+
+def add_gif_arguments(parser, width=8.0, dpi=70):
+    """``--gif-width`` and ``--gif-dpi`` for an animation (``save_trajectory_gif``)."""
+    parser.add_argument("--gif-width", type=positive_float, default=width, metavar="INCHES",
+                        help=f"GIF width in inches (default {width:g}); pixels: width x "
+                             "--gif-dpi")
+    parser.add_argument("--gif-dpi", type=positive_float, default=dpi,
+                        help=f"GIF dots per inch (default {dpi})")
+
+
+def add_label_arguments(parser, what):
+    """``--labels``: a legend label for each of ``what`` (recipes, schedules)."""
+    parser.add_argument("--labels", nargs="+", default=None, metavar="LABEL",
+                        help=f"legend labels, one per {what[:-1]} in order (default: the "
+                             f"{what} as written)")
+
+
+def labels(args, names, what):
+    """``args.labels`` if given (one per name; a ``UsageError`` otherwise), else ``names``."""
+    if args.labels is None:
+        return list(names)
+    if len(args.labels) != len(names):
+        raise UsageError(f"argument --labels: {len(args.labels)} label(s) for {len(names)} "
+                         f"{what}: give one per {what[:-1]}")
+    check_unique(list(args.labels), "label")
+    return list(args.labels)
+
+
+def title(args, default):
+    """The ``--title`` if given ('' for none), else ``default``."""
+    return default if args.title is None else args.title
+
+
+def add_spike_arguments(parser):
+    """``--spikes`` and ``--skip-spikes``: a ``tinyopt.spikes.SpikeDetector`` in the run."""
+    parser.add_argument("--spikes", type=positive_float, default=None, metavar="RELATIVE",
+                        help="detect loss spikes: a step's loss above (1 + RELATIVE) times the "
+                             "median of the last 20, e.g. 2; they are crossed in the figures "
+                             "and counted in the output")
+    parser.add_argument("--skip-spikes", action="store_true",
+                        help="with --spikes: undo the update that caused a spike and skip "
+                             "the batch, as large-model training does")
+
+
+def check_spike_arguments(args):
+    """Usage errors: ``--skip-spikes`` without ``--spikes``."""
+    if args.skip_spikes and args.spikes is None:
+        raise UsageError("argument --skip-spikes: needs --spikes RELATIVE")
+
+
+def spike_callbacks(args):
+    """``[SpikeDetector]`` as ``--spikes`` asks, or ``[]``."""
+    if args.spikes is None:
+        return []
+    from ..spikes import SpikeDetector
+    return [SpikeDetector(window=20, relative=args.spikes, skip=args.skip_spikes)]
+
+
+def spike_summary(history):
+    """``"3 loss spikes (steps 12, 40, 41)"`` (skipped ones say so), or None if none."""
+    spikes = history.spikes if hasattr(history, "spikes") else history.get("spikes", [])
+    if not spikes:
+        return None
+    steps = ", ".join(str(spike["step"] + 1) for spike in spikes[:8]) + \
+        (", ..." if len(spikes) > 8 else "")
+    skipped = ", skipped" if spikes[0]["skipped"] else ""
+    return f"{len(spikes)} loss spike{'s' * (len(spikes) > 1)} (step{'s' * (len(spikes) > 1)} " \
+           f"{steps}{skipped})"
+
+
 def add_model_arguments(parser, dataset="moons", hidden=64, batch_size=32):
-    """``--dataset``, ``--hidden``, ``--batch-size`` and ``--seed``."""
-    parser.add_argument("--dataset", choices=DATASETS, default=dataset,
-                        help=f"built-in data set (default {dataset}; digits needs scikit-learn)")
+    """``--dataset``, ``--data-dir``, ``--model``, ``--hidden``, ``--batch-size``, ``--seed``."""
+    models.add_arguments(parser, dataset)
     parser.add_argument("--hidden", type=positive_int, default=hidden,
                         help=f"width of the two hidden layers (default {hidden})")
     parser.add_argument("--batch-size", type=positive_int, default=batch_size,
@@ -193,27 +294,6 @@ def progress_bar(args, total, description):
     return tqdm(total=total, desc=description, disable=hidden, leave=False, file=sys.stderr)
 
 
-def load_data(dataset, seed):
-    """``(X_train, y_train, X_test, y_test, classes)`` for a built-in data set name."""
-    from .. import data
-    if dataset == "digits":
-        X_train, y_train, X_test, y_test = data.load_digits(seed=seed)
-        return X_train, y_train, X_test, y_test, 10
-    makers = {"moons": data.make_moons, "spirals": data.make_spirals,
-              "circles": data.make_circles, "blobs": data.make_blobs}
-    X, y = makers[dataset](n_samples=1000, seed=seed)
-    split = 800
-    classes = int(y.numpy().max()) + 1
-    return X[:split], y[:split], X[split:], y[split:], classes
-
-
-def build_mlp(inputs, hidden, classes):
-    """The command line's model: Linear-ReLU-Linear-ReLU-Linear."""
-    from .. import nn
-    return nn.Sequential(nn.Linear(inputs, hidden), nn.ReLU(), nn.Linear(hidden, hidden),
-                         nn.ReLU(), nn.Linear(hidden, classes))
-
-
 def loaders(X_train, y_train, X_test, y_test, batch_size, seed):
     """A shuffled training loader (order fixed by ``seed`` and the epoch) and a test loader."""
     from .. import data
@@ -231,10 +311,21 @@ def optimizer_lr(chosen, lr=None):
                                                         lr_adaptive=1e-3)
 
 
-def save(figure, out, name, formats):
-    """Save ``figure`` as ``out/name.<fmt>`` for every format; returns the file names."""
-    from ..viz import save_figure
-    return [path.name for path in save_figure(figure, Path(out) / name, formats)]
+def save(figure, out, name, formats, args=None):
+    """Save ``figure`` as ``out/name.<fmt>`` for every format; returns the file names.
+
+    With ``args`` of a command that has ``add_figure_arguments``, its ``--figsize``
+    and ``--dpi`` apply.
+    """
+    from ..viz import artists_outside, save_figure
+    size, dpi = (args.figsize, args.dpi) if args is not None else (None, None)
+    written = [path.name for path in save_figure(figure, Path(out) / name, formats, dpi=dpi,
+                                                 size=size)]
+    clipped = artists_outside(figure) if size is not None else []
+    if clipped:
+        warn(args.command, f"--figsize {size[0]:g},{size[1]:g} is too small for {name}: "
+                           f"{clipped[0]}{' (and more)' if len(clipped) > 1 else ''}")
+    return written
 
 
 def report_written(out, files):

@@ -11,7 +11,7 @@ import csv
 
 import numpy
 
-from . import common
+from . import common, models
 
 SKIP_START, SKIP_END = 10, 5
 """Points left out of the suggestion at each end (a noisy start, the blow-up at the end)."""
@@ -33,7 +33,8 @@ def add_arguments(parser):
     common.add_model_arguments(parser)
     parser.add_argument("--optimizer", type=common.recipe, default=common.recipe("momentum"),
                         metavar="RECIPE",
-                        help="optimizer and its settings, e.g. adam:betas=(0.9,0.99) "
+                        help="optimizer and its settings, e.g. adam:betas=(0.9,0.99), or "
+                             "MODULE:CLASS[:key=value,...] of your own "
                              "(default momentum: SGD with momentum 0.9; no schedule)")
     parser.add_argument("--start-lr", type=common.positive_float, default=1e-5,
                         help="the first rate (default 1e-5)")
@@ -43,6 +44,7 @@ def add_arguments(parser):
                         help="batches in the sweep (default 100)")
     parser.add_argument("--fast", action="store_true",
                         help=f"a quick sweep of {FAST_ITERATIONS} batches (for tests)")
+    common.add_figure_arguments(parser, "the recipe and the data set")
     common.add_output_arguments(parser, "tinyopt-output/lr-find")
 
 
@@ -62,7 +64,8 @@ class _Ticking:
 
 
 def check(args):
-    """Usage errors: a sweep that does not go up."""
+    """Usage errors: a sweep that does not go up, a CNN on points."""
+    models.check(args)
     if not args.start_lr < args.end_lr:
         raise common.UsageError(f"--start-lr {args.start_lr:g} must be below --end-lr "
                                 f"{args.end_lr:g}")
@@ -79,8 +82,8 @@ def main(args):
                                   "without a +SCHEDULE")
     steps = FAST_ITERATIONS if args.fast else args.iterations
     tinyopt.manual_seed(args.seed)
-    X_train, y_train, X_test, y_test, classes = common.load_data(args.dataset, args.seed)
-    model = common.build_mlp(X_train.shape[1], args.hidden, classes)
+    X_train, y_train, X_test, y_test, classes = models.load(args)
+    model = models.build(args.model, X_train, args.hidden, classes)
     train_loader, _ = common.loaders(X_train, y_train, X_test, y_test, args.batch_size,
                                      args.seed)
     optimizer, _ = args.optimizer.with_default_lr(args.start_lr).build(model.parameters(), steps)
@@ -95,9 +98,9 @@ def main(args):
         raise common.CommandError(f"the loss ran away after {kept} batches, too soon for a "
                                   f"suggestion: lower --end-lr or --start-lr")
     suggestion = finder.suggestion(SKIP_START, SKIP_END)
-    figure = plot_lr_finder(finder, SKIP_START, SKIP_END,
-                            title=f"Range test: {args.optimizer.describe()} on {args.dataset}")
-    files = common.save(figure, args.out, "lr_find", args.format)
+    title = common.title(args, f"Range test: {args.optimizer.describe()} on {args.dataset}")
+    figure = plot_lr_finder(finder, SKIP_START, SKIP_END, title=title)
+    files = common.save(figure, args.out, "lr_find", args.format, args)
     with open(args.out / "lr_find.csv", "w", newline="") as table:
         writer = csv.writer(table)
         writer.writerow(["lr", "loss", "smoothed_loss"])

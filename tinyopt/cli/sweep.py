@@ -15,6 +15,9 @@ scaling rule: each run's rate is the recipe's rate times
 batch_size / --batch-size (``sqrt``: its square root, as for Adam-like
 methods; ``none``: the same rate for every batch size). ``results.json``
 holds every run's numbers and the rate it used; ``--fast`` takes seconds.
+Some diverged runs are a result (the edge of trainable rates); when every run
+diverged the command exits with status 1. ``--model`` and ``--dataset`` as in
+``compare``; ``--title``, ``--figsize``, ``--dpi`` shape the figure.
 """
 import argparse
 import json
@@ -23,7 +26,7 @@ from dataclasses import replace
 
 import numpy
 
-from . import common
+from . import common, models
 
 PARAMS = ("lr", "batch_size")
 SCALE_LR = ("linear", "sqrt", "none")
@@ -69,7 +72,8 @@ def add_arguments(parser):
     parser.add_argument("--seeds", type=_seeds, default=[0], metavar="S,S,...",
                         help="seeds, comma-separated (default 0); several give error bars")
     parser.add_argument("--optimizer", type=common.recipe, default=common.recipe("momentum"),
-                        metavar="RECIPE", help="the recipe (default momentum)")
+                        metavar="RECIPE", help="the recipe, " + common.RECIPE_HELP +
+                                               " (default momentum)")
     parser.add_argument("--lr", type=common.positive_float, default=None,
                         help="the base rate for a batch_size sweep when the recipe names none "
                              "(default 0.1 for SGD-like methods, 1e-3 for Adam-like ones)")
@@ -81,15 +85,20 @@ def add_arguments(parser):
                              f"{FAST['epochs']} with --fast)")
     parser.add_argument("--fast", action="store_true",
                         help="seconds: 2 epochs of a narrow model (tests, CI)")
-    parser.add_argument("--dataset", choices=common.DATASETS, default="moons",
-                        help="built-in data set (default moons; digits needs scikit-learn)")
+    models.add_arguments(parser, "moons")
     parser.add_argument("--hidden", type=common.positive_int, default=None,
                         help=f"width of the two hidden layers (default {DEFAULTS['hidden']}; "
                              f"{FAST['hidden']} with --fast)")
     parser.add_argument("--batch-size", type=common.positive_int, default=32,
                         help="samples per batch; a batch_size sweep's reference for "
                              "--scale-lr (default 32)")
+    common.add_figure_arguments(parser, "the data set, recipe, model and epochs")
     common.add_output_arguments(parser, "tinyopt-output/sweep")
+
+
+def check(args):
+    """Usage errors: a CNN on points, a data folder for a built-in set."""
+    models.check(args)
 
 
 def _runs(args):
@@ -118,17 +127,18 @@ def _runs(args):
     return runs
 
 
-def _train(recipe, batch_size, seed, hidden, epochs, dataset):
+def _train(recipe, batch_size, seed, hidden, epochs, args):
     """One run's result dict: final and best metrics, or ``diverged``."""
     import tinyopt
     from .. import nn
     from ..train import History, fit
     tinyopt.manual_seed(seed)
-    X_train, y_train, X_test, y_test, classes = common.load_data(dataset, seed)
-    model = common.build_mlp(X_train.shape[1], hidden, classes)
+    X_train, y_train, X_test, y_test, classes = models.load(args, seed)
+    model = models.build(args.model, X_train, hidden, classes)
     train_loader, test_loader = common.loaders(X_train, y_train, X_test, y_test, batch_size,
                                                seed)
-    optimizer, scheduler = recipe.build(model.parameters(), epochs * len(train_loader))
+    total_steps = epochs * len(train_loader)
+    optimizer, scheduler = recipe.build(model.parameters(), total_steps)
     history = History()
     try:  # a diverging run overflows on its way to a non-finite loss: fit reports that
         with numpy.errstate(over="ignore", invalid="ignore"):
@@ -136,12 +146,13 @@ def _train(recipe, batch_size, seed, hidden, epochs, dataset):
                 val_loader=test_loader, progress=False, history=history, scheduler=scheduler,
                 scheduler_interval="batch")
     except FloatingPointError as error:
-        return {"diverged": str(error)}
+        return {"diverged": str(error), "recipe": recipe.describe(total_steps)}
     epochs_record, first = history.epochs, history.steps["loss"][0]
     if epochs_record["train_loss"][-1] > first:
         return {"diverged": f"the training loss rose from {first:.3g} (first step) to "
-                            f"{epochs_record['train_loss'][-1]:.3g} (last epoch)"}
-    return {"final_train_loss": epochs_record["train_loss"][-1],
+                            f"{epochs_record['train_loss'][-1]:.3g} (last epoch)",
+                "recipe": recipe.describe(total_steps)}
+    return {"recipe": recipe.describe(total_steps), "final_train_loss": epochs_record["train_loss"][-1],
             "best_train_loss": min(epochs_record["train_loss"]),
             "final_test_accuracy": epochs_record["val_accuracy"][-1],
             "best_test_accuracy": max(epochs_record["val_accuracy"])}
@@ -157,19 +168,19 @@ def main(args):
     runs, results = _runs(args), []
     with common.progress_bar(args, len(runs), "sweep") as bar:
         for value, seed, recipe, batch_size in runs:
-            outcome = _train(recipe, batch_size, seed, hidden, epochs, args.dataset)
+            outcome = _train(recipe, batch_size, seed, hidden, epochs, args)
             results.append({"value": int(value) if args.param == "batch_size" else value,
-                            "seed": seed, "lr": recipe.settings["lr"],
-                            "recipe": recipe.describe(), **outcome})
+                            "seed": seed, "lr": recipe.settings["lr"], **outcome})
             bar.update(1)
     scaled = f", lr scaled {args.scale_lr}" if args.param == "batch_size" else ""
-    title = (f"{args.dataset}: {args.optimizer.text}, MLP {hidden}-{hidden}, {epochs} epochs"
-             f"{scaled}")
+    title = common.title(args, f"{args.dataset}: {args.optimizer.text}, "
+                               f"{args.model.describe(hidden)}, {epochs} epochs{scaled}")
     files = common.save(plot_sweep(results, args.param, title=title), args.out, "sweep",
-                        args.format)
+                        args.format, args)
     (args.out / "results.json").write_text(json.dumps(
         {"param": args.param, "values": args.values, "seeds": args.seeds, "epochs": epochs,
-         "hidden": hidden, "dataset": args.dataset, "scale_lr": args.scale_lr,
+         "hidden": hidden, "model": args.model.describe(hidden), "dataset": args.dataset,
+         "scale_lr": args.scale_lr,
          "results": results, "summary": sweep_summary(results)}, indent=1))
     for row in sweep_summary(results):
         diverged = f"   diverged {row['diverged']}/{row['runs']}" if row["diverged"] else ""
@@ -177,3 +188,5 @@ def main(args):
                    f"{row['final_test_accuracy']:.3f}") if "final_train_loss" in row else ""
         print(f"  {args.param} {row['value']:<10g} {trained}{diverged}")
     common.report_written(args.out, files + ["results.json"])
+    if all("diverged" in result for result in results):
+        raise common.CommandError(f"every run diverged: no {args.param} of {args.values} trains")

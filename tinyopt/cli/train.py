@@ -19,7 +19,7 @@ with status 1.
 import json
 
 from .. import recipes, serialization
-from . import common
+from . import common, models
 
 CHECKPOINT = "checkpoint.npz"
 OLD_CHECKPOINT = "checkpoint.pkl"
@@ -30,8 +30,10 @@ CHECKPOINT_KEYS = ("format", "settings", "epochs_done", "model", "optimizer", "s
 OUTPUTS = common.outputs(("history.json", "model.npz", CHECKPOINT, OLD_CHECKPOINT),
                          ("curves", "layers"))
 SETTINGS = ("dataset", "optimizer", "lr", "epochs", "batch_size", "hidden", "max_grad_norm",
-            "seed")
+            "seed", "model", "data_dir")
 """What a run is made of; ``--resume`` takes them from the checkpoint."""
+LATER_SETTINGS = {"model": "mlp", "data_dir": None}
+"""Settings that checkpoints of earlier versions lack, and the value those runs used."""
 
 
 def add_arguments(parser):
@@ -56,7 +58,17 @@ def add_arguments(parser):
                              "besides --overwrite, to write into a folder holding a run)")
     parser.add_argument("--stop-after", type=common.positive_int, default=None, metavar="K",
                         help="stop after K epochs of this invocation (resume later)")
+    parser.add_argument("--label", default=None,
+                        help="the run's legend label (default: the recipe as written)")
+    common.add_spike_arguments(parser)
+    common.add_figure_arguments(parser, "the data set, model, batch size and epochs")
     common.add_output_arguments(parser, "tinyopt-output/train")
+
+
+def check(args):
+    """Usage errors: a CNN on points, --skip-spikes without --spikes."""
+    models.check(args)
+    common.check_spike_arguments(args)
 
 
 class _Run:
@@ -65,9 +77,10 @@ class _Run:
     def __init__(self, settings):
         import tinyopt
         tinyopt.manual_seed(settings["seed"])
-        X_train, y_train, X_test, y_test, classes = common.load_data(settings["dataset"],
-                                                                     settings["seed"])
-        self.model = common.build_mlp(X_train.shape[1], settings["hidden"], classes)
+        spec = models.parse_model(settings["model"])
+        X_train, y_train, X_test, y_test, classes = models.load_data(
+            settings["dataset"], settings["seed"], settings["data_dir"], spec.kind != "cnn")
+        self.model = models.build(spec, X_train, settings["hidden"], classes)
         self.train_loader, self.test_loader = common.loaders(
             X_train, y_train, X_test, y_test, settings["batch_size"], settings["seed"])
         recipe = recipes.parse_recipe(settings["optimizer"])
@@ -82,6 +95,8 @@ def _settings_from_arguments(args):
                                   f"lr={args.optimizer.settings['lr']:g}: give the rate once")
     settings = {name: getattr(args, name) for name in SETTINGS}
     settings["optimizer"] = args.optimizer.text
+    settings["model"] = str(args.model)
+    settings["data_dir"] = None if args.data_dir is None else str(args.data_dir)
     settings["lr"] = args.optimizer.settings.get("lr", common.optimizer_lr(args.optimizer,
                                                                            args.lr))
     return settings
@@ -123,6 +138,9 @@ def _load_checkpoint(out):
     if not isinstance(checkpoint, dict) or checkpoint.get("format") != CHECKPOINT_FORMAT:
         raise common.CommandError(f"{path} is not a tinyopt train checkpoint of format "
                                   f"{CHECKPOINT_FORMAT}")
+    for name, value in LATER_SETTINGS.items():
+        if isinstance(checkpoint.get("settings"), dict):
+            checkpoint["settings"].setdefault(name, value)
     missing = [key for key in CHECKPOINT_KEYS if key not in checkpoint]
     unknown = [name for name in SETTINGS if name not in checkpoint.get("settings", {})]
     if missing or unknown:
@@ -166,7 +184,7 @@ def _restore(run, checkpoint, path):
     return history
 
 
-def _train(args, settings, run, history, first_epoch, last_epoch):
+def _train(args, settings, run, history, first_epoch, last_epoch, callbacks):
     """Train epochs ``first_epoch`` .. ``last_epoch - 1``, checkpointing after each; returns
     the failure (a non-finite value) that stopped training, or None."""
     import numpy
@@ -180,7 +198,8 @@ def _train(args, settings, run, history, first_epoch, last_epoch):
                     epochs=1, val_loader=run.test_loader, progress=False, history=history,
                     scheduler=run.scheduler, scheduler_interval="batch",
                     max_grad_norm=settings["max_grad_norm"],
-                    record=list(recording.DEFAULT_STATISTICS) if args.record else None)
+                    record=list(recording.DEFAULT_STATISTICS) if args.record else None,
+                    callbacks=callbacks)
             except FloatingPointError as error:
                 return str(error)
             history.epochs["epoch"][-1] = epoch
@@ -207,7 +226,8 @@ def main(args):
         run, history, first_epoch = _Run(settings), History(), 0
     last_epoch = settings["epochs"] if args.stop_after is None else \
         min(settings["epochs"], first_epoch + args.stop_after)
-    failure = _train(args, settings, run, history, first_epoch, last_epoch)
+    failure = _train(args, settings, run, history, first_epoch, last_epoch,
+                     common.spike_callbacks(args))
     diverged = common.divergence(history, failure)
     record = history.to_dict() if diverged is None else {**history.to_dict(),
                                                           "diverged": diverged}
@@ -222,14 +242,18 @@ def main(args):
     finished = len(history.epochs["epoch"])
     if finished > first_epoch:
         written.append(CHECKPOINT)
-    title = (f"{settings['dataset']}: MLP {settings['hidden']}-{settings['hidden']}, "
-             f"batch {settings['batch_size']}, {finished} epochs"
-             + ("" if diverged is None else " (DIVERGED)"))
-    files = common.save(plot_training_curves({settings["optimizer"]: history}, title=title),
-                        args.out, "curves", args.format)
+    model = models.parse_model(settings["model"]).describe(settings["hidden"])
+    title = common.title(args, f"{settings['dataset']}: {model}, batch "
+                               f"{settings['batch_size']}, {finished} epochs") \
+        + ("" if diverged is None else " (DIVERGED)")
+    label = args.label or settings["optimizer"]
+    files = common.save(plot_training_curves({label: history}, title=title),
+                        args.out, "curves", args.format, args)
     if args.record:
         files += common.save(plot_layer_dynamics(history, title=title), args.out, "layers",
-                             args.format)
+                             args.format, args)
+    if common.spike_summary(history):
+        print(common.spike_summary(history))
     if diverged is not None:
         common.report_written(args.out, written + files)
         raise common.CommandError(f"the run diverged after {len(history.steps['loss'])} steps: "

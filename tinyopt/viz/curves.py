@@ -133,8 +133,8 @@ def plot_comparison(histories, smoothing=0.9, title=None, raw_loss=False):
                 test_axes[0].plot(ends, epochs["val_loss"], marker="o", markersize=4, **style)
                 test_axes[1].plot(ends, numpy.asarray(epochs["val_accuracy"]) * 100,
                                   marker="o", markersize=4, **style)
-        smoothed = "smoothed; faint: per step" if raw_loss else "smoothed"
-        train_axis.set(xlabel="step", ylabel="loss", title=f"Training loss ({smoothed})")
+        smoothed = "\n(smoothed; faint: per step)" if raw_loss else " (smoothed)"
+        train_axis.set(xlabel="step", ylabel="loss", title=f"Training loss{smoothed}")
         log_scale(train_axis)
         if validated:
             test_axis, accuracy_axis = test_axes

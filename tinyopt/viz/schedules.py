@@ -71,15 +71,15 @@ def plot_schedules(schedules, steps, log_y=False, warmup=None, title="Learning-r
             values = schedule_values(schedule, steps)
             axis.plot(numpy.arange(len(values)), values, color=color(index),
                       linestyle=line_style(index), label=None if panels else label)
-            if warmup.get(label, 0) > 0:  # shaded, and in the legend, in the schedule's colour
-                axis.axvspan(0, warmup[label], color=color(index), alpha=0.12, linewidth=0,
-                             label=f"warmup, {warmup[label]} steps" if panels
-                             else f"{label}: warmup")
-                axis.axvline(warmup[label], color=color(index), linewidth=1.2, linestyle=":")
+            warm = warmup.get(label, 0)
+            if warm > 0:  # shaded in the schedule's colour, and named in its legend or title
+                axis.axvspan(0, warm, color=color(index), alpha=0.12, linewidth=0,
+                             label=None if panels else f"{label}: warmup")
+                axis.axvline(warm, color=color(index), linewidth=1.2, linestyle=":")
             if panels:
-                axis.set_title(label, color=color(index), fontweight="bold", fontsize=15)
-                if warmup.get(label, 0) > 0:
-                    axis.legend(loc="upper right", fontsize=11)
+                axis.set_title(label + (f"\n(shaded: {warm} steps of warmup)" if warm > 0
+                                        else ""),
+                               color=color(index), fontweight="bold", fontsize=15)
         for axis in dict.fromkeys(axes):  # each distinct axis once
             if log_y:
                 axis.set_yscale("log")
