@@ -88,3 +88,18 @@ def test_a_bad_class_is_a_usage_error_naming_the_argument(module_dir, text, mess
     error = capsys.readouterr().err
     assert "argument --recipes" in error and message in error
     assert len(error.strip().splitlines()) == 1
+
+
+def test_train_refuses_a_class_of_your_own_and_says_where_it_works(module_dir, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "--optimizer", "my_optimizers:SignSGD", "--out", str(module_dir / "o")])
+    assert exit_info.value.code == 2
+    assert "argument --optimizer: train takes the zoo's optimizers" in capsys.readouterr().err
+
+
+def test_sweep_and_lr_find_take_your_class(module_dir):
+    assert main(["sweep", "--param", "lr", "--values", "0.001,0.01", "--optimizer",
+                 "my_optimizers:SignSGD", "--fast", "--no-progress", "--out",
+                 str(module_dir / "sweep")]) == 0
+    results = json.loads((module_dir / "sweep" / "results.json").read_text())["results"]
+    assert [row["recipe"] for row in results] == ["SignSGD(lr=0.001)", "SignSGD(lr=0.01)"]

@@ -78,6 +78,12 @@ FIGURES = {
     "schedules log": lambda h: plot_schedules(_schedules(), 100, log_y=True),
     "training curves": lambda h: plot_training_curves({"adam": h, "again": h}, title="moons"),
     "comparison": lambda h: plot_comparison({"adam": h}, title="moons"),
+    "comparison with the raw loss and spikes": lambda h: plot_comparison(
+        {"adam": h, "again": h}, title="moons", raw_loss=True),
+    "comparison without validation data": lambda h: plot_comparison(
+        {"adam": {"steps": h.steps, "epochs": {"train_loss": h.epochs["train_loss"]}}}),
+    "schedules in panels": lambda h: plot_schedules(_schedules(), 100, panels=True, columns=1,
+                                                    warmup={"warmup-cosine": 10}),
     "lr finder": lambda h: plot_lr_finder(_lr_finder()),
     "table": lambda h: plot_table(["recipe", "accuracy"], [["adam", "97.2 %"]], best_row=0),
     "layer dynamics": lambda h: plot_layer_dynamics(h, title="Adam"),

@@ -19,7 +19,7 @@ with status 1.
 import json
 
 from .. import recipes, serialization
-from . import common, models
+from . import common, custom_optimizer, models
 
 CHECKPOINT = "checkpoint.npz"
 OLD_CHECKPOINT = "checkpoint.pkl"
@@ -66,9 +66,14 @@ def add_arguments(parser):
 
 
 def check(args):
-    """Usage errors: a CNN on points, --skip-spikes without --spikes."""
+    """Usage errors: a CNN on points, --skip-spikes without --spikes, a class of your own
+    (a checkpoint names its recipe, and ``--resume`` imports no module a file names)."""
     models.check(args)
     common.check_spike_arguments(args)
+    if isinstance(args.optimizer, custom_optimizer.ClassRecipe):
+        raise common.UsageError("argument --optimizer: train takes the zoo's optimizers (its "
+                                "checkpoint names the recipe, and --resume imports no module "
+                                "a file names); compare, sweep and lr-find take your class")
 
 
 class _Run:
