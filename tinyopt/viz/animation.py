@@ -73,7 +73,7 @@ def race_figure(landscape, paths, steps, width=8.0, dpi=70, resolution=150):
     axis.plot(*next(iter(paths.values()))[0], marker="o", markersize=10, color="white",
               markeredgecolor="black", zorder=4)
     axis.set_title(f"{landscape.title}: {steps} steps")
-    counter = axis.text(0.02, 0.97, "", transform=axis.transAxes, ha="left", va="top",
+    counter = axis.text(0.98, 0.03, "", transform=axis.transAxes, ha="right", va="bottom",
                         fontsize=15, zorder=7, animated=True,
                         bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8})
     legend_height = _legend_that_fits(figure, canvas.get_renderer())
