@@ -103,3 +103,13 @@ def test_sweep_and_lr_find_take_your_class(module_dir):
                  str(module_dir / "sweep")]) == 0
     results = json.loads((module_dir / "sweep" / "results.json").read_text())["results"]
     assert [row["recipe"] for row in results] == ["SignSGD(lr=0.001)", "SignSGD(lr=0.01)"]
+
+
+def test_race_takes_your_class_through_the_shared_recipe_type(module_dir, capsys):
+    out = module_dir / "race"
+    assert main(["race", "--landscape", "booth", "--optimizers", "sgd",
+                 "my_optimizers:SignSGD:lr=0.05", "--fast", "--no-gif", "--no-progress",
+                 "--out", str(out)]) == 0
+    paths = json.loads((out / "paths.json").read_text())["paths"]
+    assert list(paths) == ["sgd lr=0.02", "my_optimizers:SignSGD:lr=0.05"]
+    assert paths["my_optimizers:SignSGD:lr=0.05"][1] == [-4.95, -4.95]  # a sign step of lr

@@ -148,3 +148,21 @@ def test_schedule_panels_warmup_and_plateau_through_the_command_line(tmp_path):
     assert float(rows[-1][2]) < 0.1  # the plateau schedule lowered the rate
     with Image.open(out / "schedule.png") as image:
         assert image.size == (1040, 720)  # two columns, two rows of 5.2 x 3.6 inches
+
+
+def test_the_shared_gif_figure_and_label_options_parse_for_any_command():
+    from tinyopt.cli import common
+    parser = common.Parser(prog="tinyopt x")
+    common.add_gif_arguments(parser)
+    common.add_figure_arguments(parser)
+    common.add_label_arguments(parser, "optimizers")
+    args = parser.parse_args(["--gif-width", "12", "--gif-dpi", "90", "--figsize", "8,3",
+                              "--labels", "a", "b", "--title", ""])
+    assert (args.gif_width, args.gif_dpi, args.figsize) == (12.0, 90.0, (8.0, 3.0))
+    assert common.labels(args, ["sgd", "adam"], "optimizers") == ["a", "b"]
+    assert common.title(args, "default") == ""
+    defaults = parser.parse_args([])
+    assert (defaults.gif_width, defaults.gif_dpi, defaults.dpi) == (8.0, 70, None)
+    assert common.labels(defaults, ["sgd"], "optimizers") == ["sgd"]
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--gif-width", "0"])

@@ -139,3 +139,17 @@ def test_the_gif_is_width_times_dpi_pixels_wide(tmp_path):
         save_trajectory_gif(rosenbrock, {"adam": path}, tmp_path / "b.gif", width=0)
     with pytest.raises(ValueError, match="dpi must be a number > 0"):
         save_trajectory_gif(rosenbrock, {"adam": path}, tmp_path / "b.gif", dpi=0)
+
+
+def test_trajectory_figures_take_a_title():
+    from tinyopt.viz import plot_trajectories
+    booth = landscapes.get("booth")
+    paths = {"a": np.zeros((3, 2)), "b": np.ones((3, 2))}
+    assert plot_trajectories(booth, paths, title="Two paths").get_suptitle() == "Two paths"
+    assert plot_trajectories(booth, paths, title="").get_suptitle() == ""
+    assert plot_trajectories(booth, paths).get_suptitle().startswith(booth.title)
+    assert plot_trajectories(booth, paths, overlay=True, title="One").axes[0].get_title() == \
+        "One"
+    with lecture_style():
+        figure, _, _ = race_figure(booth, paths, 2, resolution=20, title="Race")
+    assert figure.axes[0].get_title() == "Race"

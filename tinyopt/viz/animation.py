@@ -49,7 +49,7 @@ def _legend_that_fits(figure, renderer, max_columns=3):
     return 0.0
 
 
-def race_figure(landscape, paths, steps, width=8.0, dpi=70, resolution=150):
+def race_figure(landscape, paths, steps, width=8.0, dpi=70, resolution=150, title=None):
     """The animation's figure before its first frame: ``(figure, moving, counter)``.
 
     ``moving`` holds each path's line and head (empty, drawn per frame), ``counter``
@@ -72,7 +72,7 @@ def race_figure(landscape, paths, steps, width=8.0, dpi=70, resolution=150):
                                 markeredgecolor="black", zorder=5, animated=True)[0])
     axis.plot(*next(iter(paths.values()))[0], marker="o", markersize=10, color="white",
               markeredgecolor="black", zorder=4)
-    axis.set_title(f"{landscape.title}: {steps} steps")
+    axis.set_title(f"{landscape.title}: {steps} steps" if title is None else title)
     counter = axis.text(0.98, 0.03, "", transform=axis.transAxes, ha="right", va="bottom",
                         fontsize=15, zorder=7, animated=True,
                         bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8})
@@ -82,7 +82,7 @@ def race_figure(landscape, paths, steps, width=8.0, dpi=70, resolution=150):
 
 
 def save_trajectory_gif(landscape, paths, path, frames=60, fps=15, dpi=70, resolution=150,
-                        progress=None, width=8.0):
+                        progress=None, width=8.0, title=None):
     """Animate ``paths`` (label -> points) over ``landscape`` into the GIF ``path``.
 
     Args:
@@ -96,6 +96,7 @@ def save_trajectory_gif(landscape, paths, path, frames=60, fps=15, dpi=70, resol
         progress: optional ``progress(frame, total)``, called after each frame is drawn.
         width: the frame's width in inches (> 0); the height follows from the
             landscape's window and the legend's rows.
+        title: the panel's title (default: the landscape and the steps; '' for none).
 
     Returns the number of frames written.
     """
@@ -109,7 +110,7 @@ def save_trajectory_gif(landscape, paths, path, frames=60, fps=15, dpi=70, resol
     shown_steps = frame_steps(lengths.pop() - 1, frames)
     with lecture_style():
         figure, moving, counter = race_figure(landscape, paths, shown_steps[-1], width, dpi,
-                                              resolution)
+                                              resolution, title)
         axis, canvas = figure.axes[0], figure.canvas
         canvas.draw()  # the constrained layout, and the picture every frame starts from
         background = canvas.copy_from_bbox(figure.bbox)

@@ -48,7 +48,7 @@ def final_value(landscape, path):
     return landscape.value_and_grad(path[-1])[0]
 
 
-def plot_trajectories(landscape, paths, overlay=False, columns=3, resolution=200):
+def plot_trajectories(landscape, paths, overlay=False, columns=3, resolution=200, title=None):
     """Draw every path of ``paths`` (label -> points) over ``landscape``'s contours.
 
     Args:
@@ -57,8 +57,10 @@ def plot_trajectories(landscape, paths, overlay=False, columns=3, resolution=200
         overlay: all paths in one panel with a legend beside it, instead of one panel each.
         columns: panels per row when side by side.
         resolution: contour grid points per side.
+        title: the figure's title (default: the landscape, its formula, the steps and the
+            start; '' for none).
 
-    Returns the matplotlib Figure (title: the landscape, its formula, steps and start).
+    Returns the matplotlib Figure.
     """
     if not paths:
         raise ValueError("paths is empty: give at least one label -> path")
@@ -71,7 +73,8 @@ def plot_trajectories(landscape, paths, overlay=False, columns=3, resolution=200
             _draw_all(axis, landscape, paths, resolution)
             # a figure legend: constrained layout makes room for it, an axes legend it clips
             figure.legend(*axis.get_legend_handles_labels(), loc="outside right upper")
-            axis.set_title(f"{landscape.title}: {steps} steps from ({start})")
+            axis.set_title(f"{landscape.title}: {steps} steps from ({start})"
+                           if title is None else title)
             return figure
         columns = min(columns, len(paths))
         rows = math.ceil(len(paths) / columns)
@@ -94,8 +97,11 @@ def plot_trajectories(landscape, paths, overlay=False, columns=3, resolution=200
             axis.label_outer()
         # in a single column, the formula and the steps take a line each
         separator = ",\n" if columns < 2 else ", "
-        figure.suptitle(f"{landscape.title}: {landscape.formula}{separator}{steps} steps from "
-                        f"({start})")
+        if title is None:
+            title = f"{landscape.title}: {landscape.formula}{separator}{steps} steps from " \
+                    f"({start})"
+        if title:
+            figure.suptitle(title)
     return figure
 
 
