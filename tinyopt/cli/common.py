@@ -163,11 +163,12 @@ def add_gif_arguments(parser, width=8.0, dpi=70):
                         help=f"GIF dots per inch (default {dpi})")
 
 
-def add_label_arguments(parser, what):
-    """``--labels``: a legend label for each of ``what`` (recipes, schedules)."""
+def add_label_arguments(parser, what, default=None):
+    """``--labels``: a legend label for each of ``what`` (recipes, schedules); ``default``
+    says what labels them otherwise (default: the names as written)."""
     parser.add_argument("--labels", nargs="+", default=None, metavar="LABEL",
-                        help=f"legend labels, one per {what[:-1]} in order (default: the "
-                             f"{what} as written)")
+                        help=f"legend labels, one per {what[:-1]} in order (default: "
+                             f"{default or f'the {what} as written'})")
 
 
 def labels(args, names, what):

@@ -66,7 +66,7 @@ def add_arguments(parser):
     parser.add_argument("--raw-loss", action="store_true",
                         help="draw each step's unsmoothed training loss, faint, under the "
                              "smoothed curve")
-    common.add_label_arguments(parser, "recipes")
+    common.add_label_arguments(parser, "recipes", "each recipe's settings, e.g. SGD(lr=0.1)")
     common.add_spike_arguments(parser)
     common.add_figure_arguments(parser, "the data set, model, epochs and batch size")
     common.add_output_arguments(parser, "tinyopt-output/compare")

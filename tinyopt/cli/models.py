@@ -202,5 +202,5 @@ def build(spec, X_train, hidden, classes):
     return build_model(spec, shape if spec.kind == "cnn" else _features(shape), hidden, classes)
 
 
-__all__ = ["DATASETS", "IMAGES", "ModelSpec", "parse_model", "model_spec", "add_arguments", "check",
-           "load_data", "load", "build_model", "build"]
+__all__ = ["DATASETS", "IMAGES", "ModelSpec", "parse_model", "model_spec", "add_arguments",
+           "check", "load_data", "load", "build_model", "build"]

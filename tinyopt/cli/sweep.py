@@ -152,7 +152,8 @@ def _train(recipe, batch_size, seed, hidden, epochs, args):
         return {"diverged": f"the training loss rose from {first:.3g} (first step) to "
                             f"{epochs_record['train_loss'][-1]:.3g} (last epoch)",
                 "recipe": recipe.describe(total_steps)}
-    return {"recipe": recipe.describe(total_steps), "final_train_loss": epochs_record["train_loss"][-1],
+    return {"recipe": recipe.describe(total_steps),
+            "final_train_loss": epochs_record["train_loss"][-1],
             "best_train_loss": min(epochs_record["train_loss"]),
             "final_test_accuracy": epochs_record["val_accuracy"][-1],
             "best_test_accuracy": max(epochs_record["val_accuracy"])}
