@@ -130,9 +130,9 @@ def test_plateau_halves_the_rate_each_time_the_toy_loss_stalls():
     scheduler = recipes.parse_schedule("plateau").build_scheduler(optimizer, 1000)
     rates = plateau_rates(scheduler, optimizer, 1000)
     levels = sorted(set(rates), reverse=True)
-    assert levels == pytest.approx([0.1, 0.05, 0.025, 0.0125])
+    assert levels == pytest.approx([0.1, 0.05, 0.025, 0.0125, 0.00625])
     drops = [step for step in range(1, 1000) if rates[step] < rates[step - 1]]
-    assert all(later - earlier > 50 for earlier, later in zip(drops, drops[1:]))  # patience
+    assert all(later - earlier > 100 for earlier, later in zip(drops, drops[1:]))  # patience
 
 
 def test_schedule_panels_warmup_and_plateau_through_the_command_line(tmp_path):

@@ -122,12 +122,13 @@ _SCHEDULES = {
                                  {"base_lr": lr / 10, "max_lr": lr,
                                   "step_size_up": max(1, total // 8)}),
     "plateau": lambda total, lr: (lr_scheduler.ReduceLROnPlateau,  # watches each step's loss
-                                  {"factor": 0.5, "patience": max(1, total // 20)}),
+                                  {"factor": 0.5, "patience": max(1, total // 10)}),
 }
 SCHEDULES = tuple(_SCHEDULES)
 """The named schedules: warmups are a tenth of the run, restarts and steps a quarter or third;
 ``plateau`` halves the rate when the loss it is given (the training loss of every step, in
-``compare`` and ``train``) has not improved for a twentieth of the run."""
+``compare`` and ``train``) has not improved for a tenth of the run (a noisy batch loss
+rarely sets a new best late in a run: it then halves the rate every tenth of the run)."""
 
 
 def _split_top_level(text, separator=","):

@@ -71,10 +71,10 @@ PLATEAU_START, PLATEAU_FLOOR, PLATEAU_SLOPE = 2.0, 0.05, 0.5
 
 def plateau_rates(scheduler, optimizer, steps):
     """The rates ``scheduler`` (a ``ReduceLROnPlateau``) sets over ``steps`` steps when it
-    is fed the toy loss: each step the loss moves a fraction ``40 / steps`` of the way to
+    is fed the toy loss: each step the loss moves a fraction ``80 / steps`` of the way to
     its floor ``0.05 + 0.5 * lr / peak``, so it stalls at each rate until the rate drops."""
     peak, loss, rates = optimizer.param_groups[0]["lr"], PLATEAU_START, []
-    relaxation = min(0.5, 40 / steps)
+    relaxation = min(0.5, 80 / steps)
     for _ in range(steps):
         rate = optimizer.param_groups[0]["lr"]
         rates.append(rate)
