@@ -43,7 +43,7 @@ RECIPES.update({  # the frontier optimizers' documented defaults (issue 15); "-m
     "muon": "muon:lr=0.02,weight_decay=0.01,adamw_lr=3e-3",  # matrices Muon, the rest AdamW
     "adopt-mlp": "adopt:lr=3e-3",
     "sophiag-mlp": "sophiag:lr=3e-3,rho=20.0,weight_decay=0.0",
-    "sophiah-mlp": "sophiah:lr=0.5,update_period=10",
+    "sophiah-mlp": "sophiah:lr=0.5,update_period=10,hessian_distribution=rademacher",
     "adahessian-mlp": "adahessian:lr=0.05,eps=1e-4",
 })
 """Named recipes: name -> recipe string. A plain optimizer name is a recipe too."""
@@ -64,7 +64,8 @@ SIGN_BASED = ("lion", "lion8bit")
 """Steps of exactly +-lr per coordinate: a third of the adaptive rate (Chen et al. 2023)."""
 NEEDS_CLOSURE = ("sam", "sophiah", "adahessian")
 """Optimizers whose step needs ``step(closure)`` (a second gradient, or a Hessian-vector
-product): ``fit`` and the landscapes' ``trajectory`` (``race``) do not drive them yet."""
+product): ``fit`` and the landscapes' ``trajectory`` (``race``) give them one, by the
+protocol of ``tinyopt.train_steps``."""
 MATRIX_ONLY = ("muon",)
 """Optimizers that need matrix parameters (or ``adamw_lr`` to hand the rest to AdamW)."""
 SGD_THEN_ADAPTIVE = ("radam",)

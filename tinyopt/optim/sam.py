@@ -71,6 +71,9 @@ class SAM(Optimizer):
         >>> closure(); opt.step(closure)
     """
 
+    needs_closure = True
+    """``step`` must be given a closure that re-evaluates the loss (``tinyopt.train_steps``)."""
+
     def __init__(self, params, base_optimizer=SGD, rho=0.05, adaptive=False, eps=1e-12,
                  **kwargs):
         if not isinstance(base_optimizer, type) or not issubclass(base_optimizer, Optimizer):
