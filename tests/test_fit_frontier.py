@@ -13,7 +13,7 @@ from tinyopt.recipes import parse_recipe
 from tinyopt.train import fit
 
 FRONTIER = {  # recipe: epochs on the digits MLP
-    "sam": 4, "sam:lr=0.05,momentum=0.9,rho=0.5,adaptive=True": 4, "lookahead-mlp": 4,
+    "sam-mlp": 4, "sam:lr=0.05,momentum=0.9,rho=0.5,adaptive=True": 4, "lookahead-mlp": 4,
     "schedulefree-sgd": 4, "schedulefree-adamw": 4, "sophiag-mlp": 8, "sophiah-mlp": 8,
     "adahessian-mlp": 4, "muon": 4, "adopt-mlp": 4, "prodigy": 4, "soap": 4,
 }

@@ -126,8 +126,7 @@ def test_the_zoo_is_every_optimizer_tinyopt_exports():
 @pytest.mark.parametrize("name", landscapes.names())
 def test_every_optimizer_runs_from_every_lecture_start_with_finite_results(name):
     landscape = landscapes.get(name)
-    for optimizer in sorted(set(recipes.OPTIMIZERS) - set(recipes.NEEDS_CLOSURE)
-                            - set(recipes.MATRIX_ONLY)):
+    for optimizer in sorted(set(recipes.OPTIMIZERS) - set(recipes.MATRIX_ONLY)):
         for start in landscape.starts:
             path = _zoo_path(landscape, optimizer, start)
             assert np.isfinite(path).all(), (optimizer, start)
@@ -137,8 +136,7 @@ def test_every_optimizer_runs_from_every_lecture_start_with_finite_results(name)
 @pytest.mark.parametrize("name", landscapes.names())
 def test_the_same_seed_gives_identical_trajectories(name):
     landscape = landscapes.get(name)
-    for optimizer in sorted(set(recipes.OPTIMIZERS) - set(recipes.NEEDS_CLOSURE)
-                            - set(recipes.MATRIX_ONLY)):
+    for optimizer in sorted(set(recipes.OPTIMIZERS) - set(recipes.MATRIX_ONLY)):
         runs = []
         for _ in range(2):
             tinyopt.manual_seed(7)

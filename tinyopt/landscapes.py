@@ -51,6 +51,7 @@ import numpy
 from . import backend
 from .autograd import Tensor, no_grad
 from .nn import Parameter
+from .train_steps import differentiates_loss, needs_closure
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,12 @@ def trajectory(landscape, make_optimizer, start, steps, scheduler=None):
         steps: the number of optimizer steps, an int >= 0.
         scheduler: optional ``make_scheduler(optimizer) -> scheduler``, stepped after each step.
 
+    Optimizers that need a closure get one, by ``tinyopt.train_steps``'s protocol: SAM
+    and ASAM re-evaluate the gradient at their perturbed point, SophiaH and AdaHessian
+    differentiate ``f`` themselves (Hessian-vector products). SophiaG's sampled-label
+    Hessian needs a likelihood, which a landscape is not: here it stays 0, so SophiaG
+    runs as its fallback, clipped signed momentum.
+
     Returns:
         A float64 array of shape ``(steps + 1, 2)``: the start, then the point after every step.
         Runs deterministically: the same arguments give the same path bit for bit.
@@ -146,10 +153,22 @@ def trajectory(landscape, make_optimizer, start, steps, scheduler=None):
     schedule = None if scheduler is None else scheduler(optimizer)
     path = numpy.empty((steps + 1, 2))
     path[0] = backend.to_host(point.array)
-    for step in range(steps):
+    def value():
+        return landscape(point[0], point[1])
+
+    def reevaluate():
         optimizer.zero_grad()
-        landscape(point[0], point[1]).backward()
-        optimizer.step()
+        loss = value()
+        loss.backward()
+        return loss
+
+    for step in range(steps):
+        if differentiates_loss(optimizer):  # SophiaH, AdaHessian: Hessian-vector products
+            optimizer.zero_grad()
+            optimizer.step(value)
+        else:
+            reevaluate()
+            optimizer.step(reevaluate) if needs_closure(optimizer) else optimizer.step()
         if schedule is not None:
             schedule.step()
         path[step + 1] = backend.to_host(point.array)

@@ -36,7 +36,7 @@ RECIPES = {
     "adamw-warmup-cosine": "adamw:lr=3e-3,weight_decay=0.01+warmup-cosine",
 }
 RECIPES.update({  # the frontier optimizers' documented defaults (issue 15); "-mlp": a small MLP's
-    "sam": "sam:lr=0.05,momentum=0.9,rho=0.05",
+    "sam-mlp": "sam:lr=0.05,momentum=0.9,rho=0.05",
     "lookahead-mlp": "lookahead:lr=0.05,momentum=0.9,k=5,alpha=0.5",
     "schedulefree-sgd": "sgdschedulefree:lr=1.0,momentum=0.9,warmup_steps=50",
     "schedulefree-adamw": "adamwschedulefree:lr=0.01,warmup_steps=50",
