@@ -15,6 +15,18 @@ moment leaves the previous epoch's checkpoint intact. A run that diverges
 (a non-finite loss, or a training loss ending above twice its first step's)
 writes its history and curves, marked, but no ``model.npz``, and exits
 with status 1.
+
+Every recipe trains, the frontier ones too (``fit`` drives SAM's closure,
+the Hessian optimizers and SophiaG's sampled Hessian). A schedule-free
+optimizer is in eval mode after each epoch's ``fit``, so the checkpoint and
+``model.npz`` hold the average x, and the next epoch's ``fit`` returns to y.
+
+``--workers N`` launches N copies of this command under ``mpiexec`` (the
+``dist`` extra's mpich wheel) that train data-parallel: each rank reads its
+``--batch-size`` rows of every batch of N x ``--batch-size``, gradients are
+averaged by ``DistributedDataParallel`` (``--zero``: the optimizer state is
+sharded, ZeRO-1), and rank 0 writes the outputs, which equal one process's
+with ``--batch-size`` N x as large (up to float32 rounding).
 """
 import json
 
