@@ -1,11 +1,10 @@
 """``tinyopt train --workers 2`` (under mpiexec) equals one process with the doubled batch:
 the same final weights, losses and test metrics, with DistributedDataParallel and with ZeRO-1
 (resumed from a checkpoint midway)."""
-import json
-
 import numpy as np
 import pytest
 from distributed_helpers import mpi_available
+from test_cli_train import _outputs
 
 from tinyopt.cli import main
 from tinyopt.distributed import training
@@ -15,12 +14,6 @@ RUN = ["train", "--epochs", "2", "--hidden", "16", "--no-progress", "--optimizer
        "adamw:weight_decay=0.05+warmup-cosine", "--max-grad-norm", "0.5"]
 TOLERANCE = 2e-6
 """float32: the ranks' gradient means are summed in another order than one batch's."""
-
-
-def _outputs(out):
-    with np.load(out / "model.npz") as weights:
-        model = {name: weights[name] for name in weights.files}
-    return model, json.loads((out / "history.json").read_text())
 
 
 @pytest.mark.skipif(not AVAILABLE, reason=WHY)

@@ -62,10 +62,6 @@ OWN_STEP_SIZE = ("adadelta", "adafactor", "prodigy")
 """Optimizers that size their own steps: they keep their class's default rate."""
 SIGN_BASED = ("lion", "lion8bit")
 """Steps of exactly +-lr per coordinate: a third of the adaptive rate (Chen et al. 2023)."""
-NEEDS_CLOSURE = ("sam", "sophiah", "adahessian")
-"""Optimizers whose step needs ``step(closure)`` (a second gradient, or a Hessian-vector
-product): ``fit`` and the landscapes' ``trajectory`` (``race``) give them one, by the
-protocol of ``tinyopt.train_steps``."""
 MATRIX_ONLY = ("muon",)
 """Optimizers that need matrix parameters (or ``adamw_lr`` to hand the rest to AdamW)."""
 SGD_THEN_ADAPTIVE = ("radam",)
@@ -288,6 +284,6 @@ def default_lr(optimizer, lr_sgd, lr_adaptive):
 
 
 __all__ = ["RECIPES", "DEFAULT_RECIPES", "OPTIMIZERS", "SCHEDULES", "GRADIENT_SCALED",
-           "OWN_STEP_SIZE", "SIGN_BASED", "SGD_THEN_ADAPTIVE", "NEEDS_CLOSURE",
+           "OWN_STEP_SIZE", "SIGN_BASED", "SGD_THEN_ADAPTIVE",
            "MATRIX_ONLY", "Recipe", "parse_recipe",
            "parse_schedule", "optimizer_names", "default_lr"]
