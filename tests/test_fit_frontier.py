@@ -197,3 +197,34 @@ def test_options_a_closure_or_hessian_optimizer_cannot_use_are_refused_by_name(m
             progress=False)
     for got, want in zip(_weights(model), before):
         np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("make", [
+    lambda params: optim.SAM(params, optim.SGD, rho=0.1, lr=0.1),
+    lambda params: optim.AdaHessian(params, lr=0.05, eps=1e-4),
+    lambda params: optim.SophiaG(params, lr=0.01, rho=1.0, update_period=2)])
+def test_the_recorder_and_callbacks_see_every_step(make):
+    model, loader = _small_problem()
+    seen = []
+
+    class Steps:
+        def on_before_optimizer_step(self, step, loss, model, optimizer, history):
+            seen.append(all(p.grad is not None for p in model.parameters()))
+
+    history = fit(model, nn.CrossEntropyLoss(), make(model.parameters()), loader, epochs=2,
+                  progress=False, callbacks=[Steps()], record=["grad_norm", "update_ratio"])
+    assert seen == [True] * 8 and history.layers["step"] == list(range(8))
+    ratios = history.layers["update_ratio/0.weight"]
+    assert len(ratios) == 8 and all(0 < r < np.inf for r in ratios)
+
+
+def test_sophiag_trains_in_float16_with_a_grad_scaler():
+    model, loader = _small_problem()
+    for param in model.parameters():
+        param.array = param.array.astype(np.float32)
+    optimizer = optim.SophiaG(model.parameters(), lr=0.01, rho=1.0, update_period=2)
+    history = fit(model, nn.CrossEntropyLoss(), optimizer, loader, epochs=2, progress=False,
+                  precision="float16", scaler=GradScaler())
+    assert len(history.steps["win_rate"]) == 8 and history.steps["win_rate"][-1] > 0
+    assert all(np.isfinite(p.array).all() for p in model.parameters())
+    assert any(state["hessian"].any() for state in optimizer.state.values())

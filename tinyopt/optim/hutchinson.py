@@ -10,7 +10,9 @@ computed with ``tinyopt.autograd.grad(loss, params, create_graph=True)``.
 ``update_period`` steps (or whenever ``step(hessian=...)`` brings one) it
 stores a fresh estimate, averaged over ``num_samples`` probes, in
 ``state["hessian"]``, then runs the subclass's rule; the group's ``step``
-counts the steps.
+counts the steps. ``hessian_backward(loss)`` is the differentiation alone
+(gradients into ``p.grad``, the estimate returned): ``tinyopt.train.fit``
+calls it, clips, then ``step(hessian=...)``.
 """
 from .. import backend
 from ..autograd import Tensor, enable_grad, grad

@@ -18,7 +18,8 @@ training loop logs it; here ``optimizer.win_rate`` after each step).
   with labels *sampled from the model's own logits* (``sample_labels``). As the
   official repository (Liu-Hong/Sophia, ``sophia.py``): ``loss(logits,
   sample_labels(logits)).backward(); optimizer.update_hessian()`` every k
-  steps, ``optimizer.step(bs=...)`` every step. Defaults are its:
+  steps, ``optimizer.step(bs=...)`` every step (``tinyopt.train.fit`` does both,
+  k = ``update_period``). Defaults are its:
   lr=1e-4, betas=(0.965, 0.99), rho=0.04, weight_decay=0.1, bs=5120. The
   paper writes ĥ = bs · ĝ ⊙ ĝ; the code folds bs into the step, as here.
 - **SophiaH** (Hutchinson): ĥ = z ⊙ (H z), z Gaussian or Rademacher, H z by
