@@ -1,4 +1,6 @@
-"""``tinyopt train``: outputs, and ``--resume`` after an interruption equals an unbroken run."""
+"""``tinyopt train``: outputs, and ``--resume`` after an interruption equals an unbroken run
+(for the frontier recipes too: schedule-free checkpoints at x, Lookahead's slow weights, SAM's
+closure, SophiaG's sampled Hessian and its random labels, AdaHessian's probes)."""
 import json
 
 import numpy as np
@@ -52,6 +54,24 @@ def test_an_interrupted_run_resumed_equals_an_unbroken_one_exactly(executor, tmp
         np.testing.assert_array_equal(whole_model[name], parts_model[name], err_msg=name)
     assert parts_history == whole_history  # every step's loss, lr and norms, bit for bit
     assert len(whole_history["steps"]["grad_norm_clipped"]) == 4 * 13
+
+
+@pytest.mark.parametrize("recipe", ["schedulefree-sgd", "lookahead-mlp", "sam-mlp",
+                                    "sophiag:lr=3e-3,rho=1.0,update_period=3", "adahessian-mlp"])
+def test_a_resumed_frontier_run_equals_an_unbroken_one(recipe, tmp_path):
+    run = ["train", "--epochs", "3", "--hidden", "16", "--batch-size", "64", "--no-progress",
+           "--optimizer", recipe, "--max-grad-norm", "1.0"]
+    assert main(run + ["--out", str(tmp_path / "whole")]) == 0
+    assert main(run + ["--stop-after", "1", "--out", str(tmp_path / "parts")]) == 0
+    assert main(["train", "--resume", "--out", str(tmp_path / "parts")]) == 0
+    whole_model, whole_history = _outputs(tmp_path / "whole")
+    parts_model, parts_history = _outputs(tmp_path / "parts")
+    for name in whole_model:
+        np.testing.assert_array_equal(whole_model[name], parts_model[name], err_msg=name)
+    assert parts_history == whole_history
+    assert whole_history["epochs"]["val_accuracy"][-1] > 0.8
+    if recipe.startswith("sophia"):
+        assert len(whole_history["steps"]["win_rate"]) == 3 * 13
 
 
 def test_resume_refuses_other_settings_and_a_missing_checkpoint(tmp_path, capsys,

@@ -135,3 +135,32 @@ def test_zero_checks_its_arguments_before_anything():
         dist.ZeroRedundancyOptimizer(nn.Linear(2, 2).parameters(), "AdamW")
     with pytest.raises(ValueError):
         dist.ZeroRedundancyOptimizer(nn.Linear(2, 2).parameters(), optim.AdamW, lr=-1.0)
+
+
+@pytest.mark.parametrize("name", ["AdamW", "LAMB"])
+def test_zero_add_param_group_steps_like_the_optimizers(name):
+    from distributed_helpers import OPTIMIZERS, data, make_model
+    optimizer_class, options = OPTIMIZERS[name]
+    runs = []
+    for sharded in (False, True):
+        model = make_model("float64")
+        first, second = model[0], model[2]
+        make = dist.ZeroRedundancyOptimizer if sharded else \
+            (lambda params, cls, **kwargs: cls(params, **kwargs))
+        optimizer = make(first.parameters(), optimizer_class, **options)
+        x, y = data("float64", 8)
+        for step in range(4):
+            if step == 2:
+                optimizer.add_param_group({"params": list(second.parameters()), "lr": 3e-3})
+            optimizer.zero_grad()
+            nn.functional.mse_loss(model(tinyopt.tensor(x)), tinyopt.tensor(y)).backward()
+            optimizer.step()
+        runs.append((weights_of(model), optimizer.state_dict()))
+    (plain, plain_state), (zero, zero_state) = runs
+    for got, want in zip(zero, plain):
+        numpy.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+    assert zero_state["param_groups"][1]["lr"] == 3e-3 and len(zero_state["state"]) == 4
+    with pytest.raises(ValueError, match="mixes dtypes"):
+        optimizer.add_param_group({"params": [nn.Parameter(numpy.ones(2)),
+                                              nn.Parameter(numpy.ones(2, numpy.float32))]})
+    assert len(optimizer.param_groups) == 2

@@ -126,8 +126,7 @@ def test_the_zoo_is_every_optimizer_tinyopt_exports():
 @pytest.mark.parametrize("name", landscapes.names())
 def test_every_optimizer_runs_from_every_lecture_start_with_finite_results(name):
     landscape = landscapes.get(name)
-    for optimizer in sorted(set(recipes.OPTIMIZERS) - set(recipes.NEEDS_CLOSURE)
-                            - set(recipes.MATRIX_ONLY)):
+    for optimizer in sorted(set(recipes.OPTIMIZERS) - set(recipes.MATRIX_ONLY)):
         for start in landscape.starts:
             path = _zoo_path(landscape, optimizer, start)
             assert np.isfinite(path).all(), (optimizer, start)
@@ -137,10 +136,25 @@ def test_every_optimizer_runs_from_every_lecture_start_with_finite_results(name)
 @pytest.mark.parametrize("name", landscapes.names())
 def test_the_same_seed_gives_identical_trajectories(name):
     landscape = landscapes.get(name)
-    for optimizer in sorted(set(recipes.OPTIMIZERS) - set(recipes.NEEDS_CLOSURE)
-                            - set(recipes.MATRIX_ONLY)):
+    for optimizer in sorted(set(recipes.OPTIMIZERS) - set(recipes.MATRIX_ONLY)):
         runs = []
         for _ in range(2):
             tinyopt.manual_seed(7)
             runs.append(_zoo_path(landscape, optimizer, landscape.starts[0], steps=30))
         np.testing.assert_array_equal(runs[0], runs[1], err_msg=optimizer)
+
+
+def test_a_plateau_scheduler_is_fed_the_value_at_each_new_point():
+    """At a minimum f stops improving, so ReduceLROnPlateau (fed f) cuts the rate."""
+    bowl = landscapes.get("bowl")
+    schedules = []
+
+    def plateau(optimizer):
+        schedules.append(optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5,
+                                                              patience=2))
+        return schedules[0]
+
+    path = landscapes.trajectory(bowl, lambda p: optim.SGD(p, lr=0.4), bowl.starts[0], 60,
+                                 scheduler=plateau)
+    assert np.isfinite(path).all()
+    assert schedules[0].optimizer.param_groups[0]["lr"] < 0.4

@@ -4,13 +4,10 @@ import numpy as np
 import pytest
 
 import tinyopt
-from tinyopt import nn
 from tinyopt.nn import Parameter
 from tinyopt.optim.adahessian import AdaHessian
-from tinyopt.recipes import parse_recipe
 
-from frontier_helpers import (accuracy, digits_loaders, digits_mlp, initial_arrays, run_steps,
-                              smooth_grads)
+from frontier_helpers import initial_arrays, run_steps, smooth_grads
 
 SHAPES = ((4, 3), (5,), (2, 3, 2))
 
@@ -83,15 +80,3 @@ def test_bad_arguments():
         AdaHessian(params).step()
     with pytest.raises(ValueError, match="hessian has 2 entries"):
         AdaHessian(params).step(hessian=[np.ones(3), np.ones(3)])
-
-
-def test_adahessian_recipe_trains_digits_mlp():
-    pytest.importorskip("sklearn")
-    train, X_test, y_test = digits_loaders()
-    model, loss_fn = digits_mlp(), nn.CrossEntropyLoss()
-    opt = parse_recipe("adahessian-mlp").build_optimizer(model.parameters())
-    for _ in range(4):
-        for x, y in train:
-            opt.zero_grad()
-            opt.step(lambda: loss_fn(model(x), y))
-    assert accuracy(model, X_test, y_test) >= 0.95

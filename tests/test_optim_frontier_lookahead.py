@@ -2,13 +2,11 @@
 import numpy as np
 import pytest
 
-from tinyopt import nn, optim
+from tinyopt import optim
 from tinyopt.nn import Parameter
 from tinyopt.optim.lookahead import Lookahead
-from tinyopt.recipes import parse_recipe
 
-from frontier_helpers import (accuracy, digits_loaders, digits_mlp,
-                              initial_arrays, run_steps, smooth_grads)
+from frontier_helpers import initial_arrays, run_steps, smooth_grads
 
 SHAPES = ((4, 3), (5,), (2, 3))
 
@@ -100,16 +98,3 @@ def test_bad_arguments_and_wrapping_twice():
         Lookahead(base)
     with pytest.raises(ValueError, match="expects a dict"):
         wrapped.load_state_dict(base.state_dict())
-
-
-def test_lookahead_recipe_trains_digits_mlp():
-    pytest.importorskip("sklearn")
-    train, X_test, y_test = digits_loaders()
-    model, loss_fn = digits_mlp(), nn.CrossEntropyLoss()
-    opt = parse_recipe("lookahead-mlp").build_optimizer(model.parameters())
-    for _ in range(4):
-        for x, y in train:
-            opt.zero_grad()
-            loss_fn(model(x), y).backward()
-            opt.step()
-    assert accuracy(model, X_test, y_test) >= 0.95

@@ -6,9 +6,8 @@ import tinyopt
 from tinyopt import nn, optim
 from tinyopt.nn import Parameter
 from tinyopt.optim.sam import SAM, frozen_running_stats
-from tinyopt.recipes import parse_recipe
 
-from frontier_helpers import accuracy, digits_loaders, digits_mlp, initial_arrays, smooth_grads
+from frontier_helpers import initial_arrays, smooth_grads
 
 SHAPES = ((4, 3), (5,), (2, 3))
 
@@ -170,20 +169,3 @@ def test_frozen_running_stats_restores_batchnorm():
         model(tinyopt.randn(8, 3))
     for old, buffer in zip(before, model.buffers()):
         np.testing.assert_array_equal(old, buffer.array)
-
-
-def test_sam_recipe_trains_digits_mlp():
-    pytest.importorskip("sklearn")
-    train, X_test, y_test = digits_loaders()
-    model, loss_fn = digits_mlp(), nn.CrossEntropyLoss()
-    opt = parse_recipe("sam").build_optimizer(model.parameters())
-    for _ in range(4):
-        for x, y in train:
-            def closure():
-                opt.zero_grad()
-                loss = loss_fn(model(x), y)
-                loss.backward()
-                return loss
-            closure()
-            opt.step(closure)
-    assert accuracy(model, X_test, y_test) >= 0.95

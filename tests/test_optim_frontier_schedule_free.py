@@ -2,12 +2,11 @@
 import numpy as np
 import pytest
 
-from tinyopt import nn, optim
+from tinyopt import optim
 from tinyopt.nn import Parameter
 from tinyopt.optim.schedule_free import AdamWScheduleFree, SGDScheduleFree
-from tinyopt.recipes import parse_recipe
 
-from frontier_helpers import accuracy, digits_loaders, digits_mlp, initial_arrays, smooth_grads
+from frontier_helpers import initial_arrays, smooth_grads
 
 SHAPES = ((4, 3), (5,), (2, 3))
 
@@ -120,18 +119,3 @@ def test_bad_arguments_and_step_in_eval_mode():
     opt.eval()
     with pytest.raises(RuntimeError, match="train\\(\\)"):
         opt.step()
-
-
-@pytest.mark.parametrize("recipe", ["schedulefree-adamw", "schedulefree-sgd"])
-def test_schedule_free_recipes_train_digits_mlp(recipe):
-    pytest.importorskip("sklearn")
-    train, X_test, y_test = digits_loaders()
-    model, loss_fn = digits_mlp(), nn.CrossEntropyLoss()
-    opt = parse_recipe(recipe).build_optimizer(model.parameters())
-    for _ in range(4):
-        for x, y in train:
-            opt.zero_grad()
-            loss_fn(model(x), y).backward()
-            opt.step()
-    opt.eval()
-    assert accuracy(model, X_test, y_test) >= 0.95

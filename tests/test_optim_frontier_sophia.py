@@ -4,12 +4,10 @@ import numpy as np
 import pytest
 
 import tinyopt
-from tinyopt import nn
 from tinyopt.nn import Parameter
 from tinyopt.optim.sophia import SophiaG, SophiaH, sample_labels
-from tinyopt.recipes import parse_recipe
 
-from frontier_helpers import accuracy, digits_loaders, digits_mlp, initial_arrays, smooth_grads
+from frontier_helpers import initial_arrays, smooth_grads
 
 SHAPES = ((4, 3), (5,), (2, 3))
 
@@ -183,34 +181,3 @@ def test_sample_labels_follow_the_softmax():
     logits = tinyopt.Tensor(np.log(np.tile([[0.7, 0.2, 0.1]], (20000, 1))))
     counts = np.bincount(sample_labels(logits).array, minlength=3) / 20000
     np.testing.assert_allclose(counts, [0.7, 0.2, 0.1], atol=0.02)
-
-
-def _train(recipe, hessian_step, epochs=8):
-    pytest.importorskip("sklearn")
-    train, X_test, y_test = digits_loaders()
-    model, loss_fn = digits_mlp(), nn.CrossEntropyLoss()
-    opt = parse_recipe(recipe).build_optimizer(model.parameters())
-    for _ in range(epochs):
-        for number, (x, y) in enumerate(train):
-            hessian_step(opt, model, loss_fn, x, y, number)
-    return accuracy(model, X_test, y_test)
-
-
-def test_sophiag_recipe_trains_digits_mlp():
-    def step(opt, model, loss_fn, x, y, number):
-        opt.zero_grad()
-        loss_fn(model(x), y).backward()
-        opt.step(bs=len(y))
-        if number % 10 == 0:
-            opt.zero_grad()
-            logits = model(x)
-            loss_fn(logits, sample_labels(logits)).backward()
-            opt.update_hessian()
-    assert _train("sophiag-mlp", step) >= 0.95
-
-
-def test_sophiah_recipe_trains_digits_mlp():
-    def step(opt, model, loss_fn, x, y, number):
-        opt.zero_grad()
-        opt.step(lambda: loss_fn(model(x), y))
-    assert _train("sophiah-mlp", step) >= 0.95

@@ -51,6 +51,8 @@ import numpy
 from . import backend
 from .autograd import Tensor, no_grad
 from .nn import Parameter
+from .optim.lr_scheduler import ReduceLROnPlateau
+from .train_steps import differentiates_loss, needs_closure
 
 
 @dataclass(frozen=True)
@@ -131,7 +133,14 @@ def trajectory(landscape, make_optimizer, start, steps, scheduler=None):
             ``lambda params: optim.SGD(params, lr=1e-3, momentum=0.9)``.
         start: the ``(x, y)`` to start from.
         steps: the number of optimizer steps, an int >= 0.
-        scheduler: optional ``make_scheduler(optimizer) -> scheduler``, stepped after each step.
+        scheduler: optional ``make_scheduler(optimizer) -> scheduler``, stepped after each step
+            (a ``ReduceLROnPlateau`` with the value of ``f`` at the new point).
+
+    Optimizers that need a closure get one, by ``tinyopt.train_steps``'s protocol: SAM
+    and ASAM re-evaluate the gradient at their perturbed point, SophiaH and AdaHessian
+    differentiate ``f`` themselves (Hessian-vector products). SophiaG's sampled-label
+    Hessian needs a likelihood, which a landscape is not: here it stays 0, so SophiaG
+    runs as its fallback, clipped signed momentum.
 
     Returns:
         A float64 array of shape ``(steps + 1, 2)``: the start, then the point after every step.
@@ -146,11 +155,28 @@ def trajectory(landscape, make_optimizer, start, steps, scheduler=None):
     schedule = None if scheduler is None else scheduler(optimizer)
     path = numpy.empty((steps + 1, 2))
     path[0] = backend.to_host(point.array)
-    for step in range(steps):
+    def value():
+        return landscape(point[0], point[1])
+
+    def reevaluate():
         optimizer.zero_grad()
-        landscape(point[0], point[1]).backward()
-        optimizer.step()
-        if schedule is not None:
+        loss = value()
+        loss.backward()
+        return loss
+
+    for step in range(steps):
+        if differentiates_loss(optimizer):  # SophiaH, AdaHessian: Hessian-vector products
+            optimizer.zero_grad()
+            optimizer.step(value)
+        else:
+            reevaluate()
+            if needs_closure(optimizer):
+                optimizer.step(reevaluate)
+            else:
+                optimizer.step()
+        if isinstance(schedule, ReduceLROnPlateau):
+            schedule.step(float(backend.to_host(value().array)))
+        elif schedule is not None:
             schedule.step()
         path[step + 1] = backend.to_host(point.array)
     return path

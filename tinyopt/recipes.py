@@ -36,14 +36,14 @@ RECIPES = {
     "adamw-warmup-cosine": "adamw:lr=3e-3,weight_decay=0.01+warmup-cosine",
 }
 RECIPES.update({  # the frontier optimizers' documented defaults (issue 15); "-mlp": a small MLP's
-    "sam": "sam:lr=0.05,momentum=0.9,rho=0.05",
+    "sam-mlp": "sam:lr=0.05,momentum=0.9,rho=0.05",
     "lookahead-mlp": "lookahead:lr=0.05,momentum=0.9,k=5,alpha=0.5",
     "schedulefree-sgd": "sgdschedulefree:lr=1.0,momentum=0.9,warmup_steps=50",
     "schedulefree-adamw": "adamwschedulefree:lr=0.01,warmup_steps=50",
     "muon": "muon:lr=0.02,weight_decay=0.01,adamw_lr=3e-3",  # matrices Muon, the rest AdamW
     "adopt-mlp": "adopt:lr=3e-3",
     "sophiag-mlp": "sophiag:lr=3e-3,rho=20.0,weight_decay=0.0",
-    "sophiah-mlp": "sophiah:lr=0.5,update_period=10",
+    "sophiah-mlp": "sophiah:lr=0.5,update_period=10,hessian_distribution=rademacher",
     "adahessian-mlp": "adahessian:lr=0.05,eps=1e-4",
 })
 """Named recipes: name -> recipe string. A plain optimizer name is a recipe too."""
@@ -62,9 +62,6 @@ OWN_STEP_SIZE = ("adadelta", "adafactor", "prodigy")
 """Optimizers that size their own steps: they keep their class's default rate."""
 SIGN_BASED = ("lion", "lion8bit")
 """Steps of exactly +-lr per coordinate: a third of the adaptive rate (Chen et al. 2023)."""
-NEEDS_CLOSURE = ("sam", "sophiah", "adahessian")
-"""Optimizers whose step needs ``step(closure)`` (a second gradient, or a Hessian-vector
-product): ``fit`` and the landscapes' ``trajectory`` (``race``) do not drive them yet."""
 MATRIX_ONLY = ("muon",)
 """Optimizers that need matrix parameters (or ``adamw_lr`` to hand the rest to AdamW)."""
 SGD_THEN_ADAPTIVE = ("radam",)
@@ -308,6 +305,6 @@ def default_lr(optimizer, lr_sgd, lr_adaptive):
 
 
 __all__ = ["RECIPES", "DEFAULT_RECIPES", "OPTIMIZERS", "SCHEDULES", "GRADIENT_SCALED",
-           "OWN_STEP_SIZE", "SIGN_BASED", "SGD_THEN_ADAPTIVE", "NEEDS_CLOSURE",
+           "OWN_STEP_SIZE", "SIGN_BASED", "SGD_THEN_ADAPTIVE",
            "MATRIX_ONLY", "Recipe", "parse_recipe",
            "parse_schedule", "optimizer_names", "default_lr"]

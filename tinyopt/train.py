@@ -16,19 +16,29 @@ or on a validation metric), gradient clipping, gradient accumulation over
 emulated bfloat16) on float32 master weights. Per step it records the loss,
 the learning rate, the gradient norm before and after clipping and the
 weight norm, so a lecture can plot what each technique does.
+
+The frontier optimizers train through the same ``fit`` (``tinyopt.train_steps``
+has the protocol): SAM and ASAM get a closure that re-evaluates the step's
+batches at the perturbed weights, SophiaH and AdaHessian the step's loss to
+differentiate themselves (Hessian-vector products), SophiaG its sampled-label
+Hessian estimate every ``update_period`` steps, and the Sophias' clip win
+rate goes into the history. Schedule-free optimizers train at y and are
+evaluated at x: ``optimizer.train()`` before every epoch's steps,
+``optimizer.eval()`` after them (BatchNorm statistics recomputed at x), so
+validation, the epoch callbacks, checkpoints and the caller after ``fit``
+all see the average x.
 """
-import math
 import sys
 import time
 from collections import defaultdict
 
-from . import backend
-from .autograd import Tensor, no_grad
+from .autograd import no_grad
 from .amp import PRECISIONS, LowPrecisionModel
 from .callbacks import HOOKS, hooks
-from .nn.utils import clip_grad_norm_, clip_grad_value_, grad_norm, weight_norm
 from .optim.lr_scheduler import ReduceLROnPlateau
+from .optim.swa_utils import update_bn
 from .recording import Recorder
+from .train_steps import Stepper, incompatible_options, schedule_free
 
 
 class History:
@@ -146,7 +156,11 @@ def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, prog
         ``weight_norm``, and ``loss_scale`` with a scaler. A non-finite loss stops training
         with a ``FloatingPointError`` naming the epoch and step and what it checked (the
         inputs, the weights); so does an inf/NaN gradient norm, one step earlier, before
-        the update (unless a ``scaler`` is skipping such steps).
+        the update (unless a ``scaler`` is skipping such steps). With a Sophia, per step
+        also ``win_rate`` (the fraction of coordinates not clipped).
+
+    Raises ``ValueError`` naming the option an optimizer cannot train with (a ``scaler``
+    or low ``precision`` for the closure and Hessian optimizers).
     """
     if not isinstance(epochs, int) or epochs <= 0:
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
@@ -168,13 +182,16 @@ def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, prog
     history = History() if history is None else history
     show = sys.stderr.isatty() if progress is None else bool(progress)
     bar = _progress_bar(epochs * len(train_loader), show)
-    stepper = _Stepper(model, loss_fn, optimizer, history, max_grad_norm, clip_value, norm_type,
+    incompatible_options(optimizer, precision, scaler)
+    stepper = Stepper(model, loss_fn, optimizer, history, max_grad_norm, clip_value, norm_type,
                        None if precision == "float32" else LowPrecisionModel(model, precision),
                        scaler, step_hooks, end_hooks)
     try:
         for epoch in range(epochs):
             start, total, count = time.perf_counter(), 0.0, 0
             model.train()
+            if schedule_free(optimizer):
+                optimizer.train()
             for window in _windows(train_loader, accumulate_steps):
                 loss, size, stepped = stepper.step(window, epoch)
                 total, count = total + loss * size, count + size
@@ -185,6 +202,8 @@ def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, prog
             if count == 0:
                 raise ValueError(f"train_loader yielded no samples in epoch {epoch}")
             record = {"train_loss": total / count}
+            if schedule_free(optimizer):
+                _use_the_average(model, optimizer, train_loader)
             if val_loader is not None:
                 record.update({f"val_{k}": v for k, v in
                                evaluate(model, loss_fn, val_loader).items()})
@@ -197,6 +216,16 @@ def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, prog
     finally:
         bar.close()
     return history
+
+
+def _use_the_average(model, optimizer, train_loader):
+    """Schedule-free: the weights to x (``optimizer.eval()``), BatchNorm statistics recomputed
+    there over ``train_loader`` (as the schedulefree docs advise), its epoch counter kept."""
+    optimizer.eval()
+    epoch = getattr(train_loader, "epoch", None)
+    update_bn(train_loader, model)
+    if epoch is not None:
+        train_loader.set_epoch(epoch)
 
 
 def _check_not_empty(name, loader):
@@ -221,96 +250,6 @@ def _windows(loader, size):
             window = []
     if window:
         yield window
-
-
-class _Stepper:
-    """One optimizer step over a window of micro-batches: forward, backward, clip, step, record."""
-
-    def __init__(self, model, loss_fn, optimizer, history, max_grad_norm, clip_value, norm_type,
-                 working_copy, scaler, before_step_hooks=(), step_end_hooks=()):
-        self.model, self.loss_fn, self.optimizer, self.history = model, loss_fn, optimizer, history
-        self.max_grad_norm, self.clip_value, self.norm_type = max_grad_norm, clip_value, norm_type
-        self.working_copy, self.scaler = working_copy, scaler
-        self.before_step_hooks, self.step_end_hooks = before_step_hooks, step_end_hooks
-        self.params = [p for group in optimizer.param_groups for p in group["params"]]
-
-    def step(self, window, epoch):
-        """Return ``(window loss, samples, whether the optimizer stepped)``."""
-        samples = sum(len(target) for _, target in window)
-        forward = self.model if self.working_copy is None else self.working_copy
-        if self.working_copy is not None:
-            self.working_copy.copy_weights_from_master()
-        self.optimizer.zero_grad()
-        window_loss = 0.0
-        for inputs, target in window:
-            weight = len(target) / samples
-            loss = self.loss_fn(forward(inputs), target)
-            value = loss.item()
-            if not math.isfinite(value):
-                raise FloatingPointError(
-                    f"loss became {value} at epoch {epoch}, step "
-                    f"{len(self.history.steps['loss'])}: {_diagnose(inputs, self.model)}")
-            scaled = loss * weight
-            (self.scaler.scale(scaled) if self.scaler is not None else scaled).backward()
-            if self.working_copy is not None:
-                self.working_copy.copy_grads_to_master()
-            window_loss += value * weight
-        record, step = {"loss": window_loss, **self._lrs()}, len(self.history.steps["loss"])
-        for hook in self.before_step_hooks:
-            hook(step, window_loss, self.model, self.optimizer, self.history)
-        stepped = self._clip_and_step(record)
-        self.history.log_step(**record)
-        for hook in self.step_end_hooks:
-            hook(step, window_loss, self.model, self.optimizer, self.history)
-        return window_loss, samples, stepped
-
-    def _lrs(self):
-        lrs = {"lr": self.optimizer.param_groups[0]["lr"]}
-        lrs.update({f"lr_group{i}": group["lr"]
-                    for i, group in enumerate(self.optimizer.param_groups) if i > 0})
-        return lrs
-
-    def _clip_and_step(self, record):
-        if self.scaler is not None:
-            self.scaler.unscale_(self.optimizer)
-        record["grad_norm"] = grad_norm(self.params, self.norm_type)
-        if self.scaler is None and not math.isfinite(record["grad_norm"]):
-            # one step before the weights would turn inf/NaN (a scaler skips such steps itself)
-            raise FloatingPointError(
-                f"the gradient norm became {record['grad_norm']} at step "
-                f"{len(self.history.steps['loss'])}, before the update (the loss was "
-                f"{record['loss']:.4g}, the weights are still finite): the learning rate is "
-                "probably too high, or clip the gradients (max_grad_norm)")
-        if self.max_grad_norm is not None:
-            clip_grad_norm_(self.params, self.max_grad_norm, self.norm_type)
-        if self.clip_value is not None:
-            clip_grad_value_(self.params, self.clip_value)
-        if self.max_grad_norm is not None or self.clip_value is not None:
-            record["grad_norm_clipped"] = grad_norm(self.params, self.norm_type)
-        if self.scaler is not None:
-            record["loss_scale"] = self.scaler.get_scale()
-            self.scaler.step(self.optimizer)
-            stepped = not self.scaler.last_step_skipped
-            self.scaler.update()
-        else:
-            self.optimizer.step()
-            stepped = True
-        record["weight_norm"] = weight_norm(self.params, self.norm_type)
-        return stepped
-
-
-def _diagnose(inputs, model):
-    """Why a loss may have become inf/NaN: what was checked, and the likely cause."""
-    xp = backend.xp
-    if isinstance(inputs, Tensor) and backend.is_float(inputs.dtype) and \
-            not bool(xp.isfinite(inputs.array).all()):
-        return "checked the inputs: this batch holds inf/NaN (clean the data)"
-    for name, param in model.named_parameters():
-        if not bool(xp.isfinite(param.array).all()):
-            return (f"checked the weights: {name} holds inf/NaN, so an earlier update "
-                    "diverged (lower the learning rate or clip the gradients)")
-    return ("checked the inputs and the weights, both finite: the forward pass overflowed "
-            "(the learning rate is probably too high, or the inputs need scaling)")
 
 
 def _needs_metric(scheduler):

@@ -15,6 +15,18 @@ moment leaves the previous epoch's checkpoint intact. A run that diverges
 (a non-finite loss, or a training loss ending above twice its first step's)
 writes its history and curves, marked, but no ``model.npz``, and exits
 with status 1.
+
+Every recipe trains, the frontier ones too (``fit`` drives SAM's closure,
+the Hessian optimizers and SophiaG's sampled Hessian). A schedule-free
+optimizer is in eval mode after each epoch's ``fit``, so the checkpoint and
+``model.npz`` hold the average x, and the next epoch's ``fit`` returns to y.
+
+``--workers N`` launches N copies of this command under ``mpiexec`` (the
+``dist`` extra's mpich wheel) that train data-parallel: each rank reads its
+``--batch-size`` rows of every batch of N x ``--batch-size``, gradients are
+averaged by ``DistributedDataParallel`` (``--zero``: the optimizer state is
+sharded, ZeRO-1), and rank 0 writes the outputs, which equal one process's
+with ``--batch-size`` N x as large (up to float32 rounding).
 """
 import json
 
@@ -62,6 +74,13 @@ def add_arguments(parser):
                         help="the run's legend label (default: the recipe as written)")
     common.add_spike_arguments(parser)
     common.add_figure_arguments(parser, "the data set, model, batch size and epochs")
+    parser.add_argument("--workers", type=common.positive_int, default=1, metavar="N",
+                        help="train data-parallel on N MPI processes (mpiexec, from "
+                             "'tinyopt[dist]'), each with --batch-size rows of every batch of "
+                             "N x --batch-size: the run of one process with the N-fold batch")
+    parser.add_argument("--zero", action="store_true",
+                        help="with --workers: shard the optimizer state over the workers "
+                             "(ZeroRedundancyOptimizer, ZeRO-1) instead of replicating it")
     common.add_output_arguments(parser, "tinyopt-output/train")
 
 
@@ -77,20 +96,66 @@ def check(args):
 
 
 class _Run:
-    """The model, data, optimizer and scheduler that ``settings`` describe."""
+    """The model, data, optimizer and scheduler that ``settings`` describe, on ``workers``
+    ranks: each reads its share of every batch of ``workers`` x batch_size rows, the model
+    in a ``DistributedDataParallel`` (``forward``), the optimizer sharded with ``zero``."""
 
-    def __init__(self, settings):
+    def __init__(self, settings, workers=1, zero=False):
         import tinyopt
+        from .. import distributed
         tinyopt.manual_seed(settings["seed"])
         spec = models.parse_model(settings["model"])
         X_train, y_train, X_test, y_test, classes = models.load_data(
             settings["dataset"], settings["seed"], settings["data_dir"], spec.kind != "cnn")
         self.model = models.build(spec, X_train, settings["hidden"], classes)
         self.train_loader, self.test_loader = common.loaders(
-            X_train, y_train, X_test, y_test, settings["batch_size"], settings["seed"])
-        recipe = recipes.parse_recipe(settings["optimizer"])
-        self.optimizer, self.scheduler = recipe.with_default_lr(settings["lr"]).build(
-            self.model.parameters(), settings["epochs"] * len(self.train_loader))
+            X_train, y_train, X_test, y_test, settings["batch_size"] * workers,
+            settings["seed"])
+        self.forward = self.model
+        if workers > 1:
+            distributed.training.check_even_shares(len(X_train), settings["batch_size"] * workers,
+                                                   workers)
+            self.train_loader = distributed.training.BatchShard(self.train_loader)
+            self.forward = distributed.DistributedDataParallel(self.model)
+        recipe = recipes.parse_recipe(settings["optimizer"]).with_default_lr(settings["lr"])
+        total_steps = settings["epochs"] * len(self.train_loader)
+        if zero:
+            optimizer_class, kwargs = recipe.optimizer_class_and_kwargs()
+            self.optimizer = distributed.ZeroRedundancyOptimizer(self.model.parameters(),
+                                                                 optimizer_class, **kwargs)
+            self.scheduler = recipe.build_scheduler(self.optimizer, total_steps)
+        else:
+            self.optimizer, self.scheduler = recipe.build(self.model.parameters(), total_steps)
+
+
+def _check_parallel(args):
+    """``--workers``/``--zero`` with an optimizer they cannot run: a ``CommandError``."""
+    from ..distributed.zero import check_shardable
+    optimizer_class, _ = args.optimizer.optimizer_class_and_kwargs()
+    if args.zero:
+        try:
+            check_shardable(optimizer_class)
+        except ValueError as error:
+            raise common.CommandError(f"--zero: {error}") from None
+    if args.workers > 1 and callable(getattr(optimizer_class, "hessian_backward", None)):
+        raise common.CommandError(
+            f"--workers {args.workers}: {optimizer_class.__name__} differentiates the loss "
+            "itself (Hessian-vector products), which DistributedDataParallel's gradient "
+            "averaging does not reach; train it in one process")
+
+
+def _launch(args):
+    """Run this same command on ``--workers`` ranks under mpiexec (the launcher's part)."""
+    from ..distributed.training import launch
+    _check_parallel(args)
+    argv = [arg for arg in args.argv if arg != "--overwrite"]  # the launcher cleaned --out
+    try:
+        status = launch(args.workers, argv)
+    except RuntimeError as error:
+        raise common.CommandError(str(error)) from None
+    if status != 0:
+        raise common.CommandError(f"the {args.workers} workers failed (mpiexec exit status "
+                                  f"{status}); their errors are above")
 
 
 def _settings_from_arguments(args):
@@ -154,14 +219,16 @@ def _load_checkpoint(out):
 
 
 def _save_checkpoint(out, settings, run, history, epochs_done):
-    """Everything ``--resume`` needs, written atomically into ``out``."""
-    from .. import backend
-    serialization.save({
+    """Everything ``--resume`` needs, written atomically into ``out`` (by rank 0; every
+    rank takes part in gathering a ZeRO optimizer's state)."""
+    from .. import backend, distributed
+    checkpoint = {
         "format": CHECKPOINT_FORMAT, "settings": settings, "epochs_done": epochs_done,
         "model": run.model.state_dict(), "optimizer": run.optimizer.state_dict(),
         "scheduler": None if run.scheduler is None else run.scheduler.state_dict(),
-        "rng": backend.rng().bit_generator.state, "history": history.to_dict()},
-        out / CHECKPOINT)
+        "rng": backend.rng().bit_generator.state, "history": history.to_dict()}
+    if distributed.rank() == 0:
+        serialization.save(checkpoint, out / CHECKPOINT)
 
 
 def _restore(run, checkpoint, path):
@@ -194,17 +261,18 @@ def _train(args, settings, run, history, first_epoch, last_epoch, callbacks):
     the failure (a non-finite value) that stopped training, or None."""
     import numpy
     from .. import nn, recording
+    from ..distributed.training import GlobalLoss
     from ..train import fit
+    callbacks = ([GlobalLoss()] if args.workers > 1 else []) + list(callbacks)
     with common.progress_bar(args, last_epoch - first_epoch, "train") as bar, \
             numpy.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
         for epoch in range(first_epoch, last_epoch):
             try:
-                fit(run.model, nn.CrossEntropyLoss(), run.optimizer, run.train_loader,
+                fit(run.forward, nn.CrossEntropyLoss(), run.optimizer, run.train_loader,
                     epochs=1, val_loader=run.test_loader, progress=False, history=history,
                     scheduler=run.scheduler, scheduler_interval="batch",
-                    max_grad_norm=settings["max_grad_norm"],
-                    record=list(recording.DEFAULT_STATISTICS) if args.record else None,
-                    callbacks=callbacks)
+                    max_grad_norm=settings["max_grad_norm"], callbacks=callbacks,
+                    record=list(recording.DEFAULT_STATISTICS) if args.record else None)
             except FloatingPointError as error:
                 return str(error)
             history.epochs["epoch"][-1] = epoch
@@ -215,24 +283,42 @@ def _train(args, settings, run, history, first_epoch, last_epoch, callbacks):
 
 
 def main(args):
-    """Train (or resume), writing checkpoint.npz each epoch, then history.json and curves."""
-    import numpy
-    from .. import backend
+    """Train (or resume), writing checkpoint.npz each epoch, then history.json and curves.
+
+    With ``--workers N`` this process launches N ranks under mpiexec, each running this
+    function; rank 0 writes the outputs.
+    """
+    from .. import distributed
+    from ..distributed.training import is_worker
     from ..train import History
-    from ..viz import plot_layer_dynamics, plot_training_curves
+    if args.workers > 1 and not is_worker():
+        return _launch(args)
+    _check_parallel(args)
+    if distributed.init() != args.workers:
+        raise common.CommandError(f"--workers {args.workers}, but mpiexec started "
+                                  f"{distributed.world_size()} processes")
     if args.resume:
         checkpoint = _load_checkpoint(args.out)
         settings = _checked_resume_settings(args, checkpoint["settings"])
-        run = _Run(settings)
+        run = _Run(settings, args.workers, args.zero)
         history = _restore(run, checkpoint, args.out / CHECKPOINT)
         first_epoch = checkpoint["epochs_done"]
     else:
         settings = _settings_from_arguments(args)
-        run, history, first_epoch = _Run(settings), History(), 0
+        run, history, first_epoch = _Run(settings, args.workers, args.zero), History(), 0
     last_epoch = settings["epochs"] if args.stop_after is None else \
         min(settings["epochs"], first_epoch + args.stop_after)
     failure = _train(args, settings, run, history, first_epoch, last_epoch,
                      common.spike_callbacks(args))
+    if distributed.rank() == 0:
+        _write_outputs(args, settings, run, history, failure, first_epoch, last_epoch)
+
+
+def _write_outputs(args, settings, run, history, failure, first_epoch, last_epoch):
+    """history.json, model.npz (unless the run diverged), the curves, and the summary line."""
+    import numpy
+    from .. import backend
+    from ..viz import plot_layer_dynamics, plot_training_curves
     diverged = common.divergence(history, failure)
     record = history.to_dict() if diverged is None else {**history.to_dict(),
                                                           "diverged": diverged}

@@ -77,27 +77,42 @@ class ZeroRedundancyOptimizer:
         """The single-process optimizer: hyper-parameters and layout only, never any state."""
         self.defaults = self._layout.defaults
         self.steps_taken = 0
-        world, me = collectives.world_size(), collectives.rank()
-        self._shards, inner_groups, layers = [], [], {}
-        layer_count = 0
-        for number, group in enumerate(self.param_groups):
-            dtypes = {p.array.dtype for p in group["params"]}
-            if len(dtypes) != 1:
-                raise ValueError(f"param group {number} mixes dtypes {sorted(map(str, dtypes))}; "
-                                 "ZeRO cuts one flat buffer per group: one dtype per group")
-            for param in group["params"]:
-                collectives.broadcast(param.array, src=0, out=param.array)
-            shard = GroupShard(group["params"], me, world)
-            for index, start, stop, _ in shard.pieces:
-                param = group["params"][index]
-                piece = Parameter(param.array.reshape(-1)[start:stop].copy())
-                shard.tensors.append(piece)
-                layers[id(piece)] = (layer_count + index, param.array.ndim)
-            layer_count += len(group["params"])
-            self._shards.append(shard)
-            inner_groups.append({**_hyperparameters(group), "params": shard.tensors})
+        self._shards, self._layers, self._layer_count = [], {}, 0
+        inner_groups = [self._shard(number, group) for number, group in
+                        enumerate(self.param_groups)]
         self.optim = _sharded_class(optimizer_class)(inner_groups, **defaults)
-        self.optim._zero_layers, self.optim._zero_layer_count = layers, layer_count
+        self.optim._zero_layers = self._layers
+        self.optim._zero_layer_count = self._layer_count
+
+    def _shard(self, number, group):
+        """Cut ``group`` (number ``number``) into this rank's pieces; the inner group."""
+        dtypes = {p.array.dtype for p in group["params"]}
+        if len(dtypes) != 1:
+            raise ValueError(f"param group {number} mixes dtypes {sorted(map(str, dtypes))}; "
+                             "ZeRO cuts one flat buffer per group: one dtype per group")
+        for param in group["params"]:
+            collectives.broadcast(param.array, src=0, out=param.array)
+        shard = GroupShard(group["params"], collectives.rank(), collectives.world_size())
+        for index, start, stop, _ in shard.pieces:
+            param = group["params"][index]
+            piece = Parameter(param.array.reshape(-1)[start:stop].copy())
+            shard.tensors.append(piece)
+            self._layers[id(piece)] = (self._layer_count + index, param.array.ndim)
+        self._layer_count += len(group["params"])
+        self._shards.append(shard)
+        return {**_hyperparameters(group), "params": shard.tensors}
+
+    def add_param_group(self, param_group):
+        """Add a group (as ``Optimizer.add_param_group``), sharded like the others (a
+        collective: every rank adds the same group)."""
+        self._layout.add_param_group(param_group)
+        try:
+            inner = self._shard(len(self.param_groups) - 1, self.param_groups[-1])
+        except ValueError:
+            self._layout.param_groups.pop()
+            raise
+        self.optim.add_param_group(inner)
+        self.optim._zero_layer_count = self._layer_count
 
     @property
     def param_groups(self):

@@ -10,7 +10,9 @@ computed with ``tinyopt.autograd.grad(loss, params, create_graph=True)``.
 ``update_period`` steps (or whenever ``step(hessian=...)`` brings one) it
 stores a fresh estimate, averaged over ``num_samples`` probes, in
 ``state["hessian"]``, then runs the subclass's rule; the group's ``step``
-counts the steps.
+counts the steps. ``hessian_backward(loss)`` is the differentiation alone
+(gradients into ``p.grad``, the estimate returned): ``tinyopt.train.fit``
+calls it, clips, then ``step(hessian=...)``.
 """
 from .. import backend
 from ..autograd import Tensor, enable_grad, grad
@@ -55,29 +57,45 @@ class HutchinsonOptimizer(Optimizer):
         """The stored form of a parameter's estimate (AdaHessian averages conv kernels)."""
         return estimate
 
+    def estimate_due(self):
+        """Whether the next step takes a new Hessian estimate (every update_period steps)."""
+        return self.param_groups[0]["step"] % self.update_period == 0
+
+    def hessian_backward(self, loss, estimate=True):
+        """Set every ``p.grad`` to d``loss``/dp; return the Hessian estimate, or None.
+
+        When an estimate is due (and ``estimate``), the gradient is taken with
+        ``create_graph=True`` and differentiated again for Hutchinson's z ⊙ (H z);
+        the result goes to ``step(hessian=...)``. ``fit`` calls this with the step's loss.
+        """
+        params = [p for group in self.param_groups for p in group["params"]]
+        due = estimate and self.estimate_due()
+        with enable_grad():
+            grads = grad(loss, params, create_graph=due, allow_unused=True)
+        for param, g in zip(params, grads):
+            param.grad = None if g is None else g.array.copy()
+        if not due:
+            return None
+        pairs = [(p, g) for p, g in zip(params, grads) if g is not None]
+        return hutchinson_diagonal([g for _, g in pairs], [p for p, _ in pairs],
+                                   self.num_samples, self.hessian_distribution)
+
     def step(self, closure=None, hessian=None):
         """One step, with a new Hessian estimate when ``hessian`` is given or one is due.
 
         ``closure`` returns the loss (it need not call backward): the step
-        differentiates it, with ``create_graph`` when an estimate is due, and
-        sets every ``p.grad``. Without a closure the gradients must be set
-        (``backward()``) and, on steps that need one, ``hessian`` given: one
-        array per parameter with a gradient, in group order.
+        differentiates it (``hessian_backward``) and sets every ``p.grad``.
+        Without a closure the gradients must be set (``backward()``) and, on
+        steps that need one, ``hessian`` given: one array per parameter with a
+        gradient, in group order.
         """
-        params = [p for group in self.param_groups for p in group["params"]]
-        due = hessian is not None or self.param_groups[0]["step"] % self.update_period == 0
         loss = None
         if closure is not None:
             with enable_grad():
                 loss = closure()
-                grads = grad(loss, params, create_graph=due and hessian is None,
-                             allow_unused=True)
-            for param, g in zip(params, grads):
-                param.grad = None if g is None else g.array.copy()
-            if due and hessian is None:
-                pairs = [(p, g) for p, g in zip(params, grads) if g is not None]
-                hessian = hutchinson_diagonal([g for _, g in pairs], [p for p, _ in pairs],
-                                              self.num_samples, self.hessian_distribution)
+            estimate = self.hessian_backward(loss, estimate=hessian is None)
+            hessian = estimate if hessian is None else hessian
+        due = hessian is not None or self.estimate_due()
         if due and hessian is None:
             raise RuntimeError(f"{type(self).__name__} needs a Hessian estimate on this step: "
                                "pass step(closure) returning the loss, or step(hessian=[...])")

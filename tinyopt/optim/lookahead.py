@@ -107,6 +107,11 @@ class Lookahead(Optimizer):
         return self.base_optimizer.param_groups
 
     @property
+    def needs_closure(self):
+        """Whether ``step`` needs a closure: the inner optimizer's (SAM inside needs one)."""
+        return bool(getattr(self.base_optimizer, "needs_closure", False))
+
+    @property
     def executor(self):
         """The inner optimizer's executor (Lookahead's rule runs on it too)."""
         return self.base_optimizer.executor

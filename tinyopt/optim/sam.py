@@ -25,6 +25,8 @@ before the climb are kept outside ``state`` (davda54 leaves them in it as
 BatchNorm: the closure's forward pass at θ + ε would also update the running
 statistics with a batch seen twice (the reference's known pitfall). Wrap the
 closure's forward in ``frozen_running_stats(model)``, which restores them.
+``needs_closure = True`` tells ``tinyopt.train.fit`` (and ``race``) to pass
+such a closure, statistics frozen (``tinyopt.train_steps``).
 
 Lecture intuition: don't trust the slope where you stand; step using the slope
 at the worst nearby point, so you settle in wide valleys, not sharp ones.
@@ -70,6 +72,9 @@ class SAM(Optimizer):
         ...     opt.zero_grad(); loss = loss_fn(model(x), y); loss.backward(); return loss
         >>> closure(); opt.step(closure)
     """
+
+    needs_closure = True
+    """``step`` must be given a closure that re-evaluates the loss (``tinyopt.train_steps``)."""
 
     def __init__(self, params, base_optimizer=SGD, rho=0.05, adaptive=False, eps=1e-12,
                  **kwargs):

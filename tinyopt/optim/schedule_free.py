@@ -26,7 +26,8 @@ weight_sum, lr_max, scheduled_lr, train_mode) live in the param groups,
 so ``state_dict`` carries them. Call ``eval()`` before evaluating or saving
 weights to use, ``train()`` before training again; BatchNorm statistics
 collected at y should be recomputed at x (``swa_utils.update_bn`` after
-``eval()``).
+``eval()``). ``tinyopt.train.fit`` does all of this: ``train()`` before each
+epoch's steps, ``eval()`` and the BatchNorm pass after them.
 
 Defaults are the reference's: SGD lr=1.0, momentum=0.9; AdamW lr=0.0025,
 betas=(0.9, 0.999), eps=1e-8; both weight_decay=0, warmup_steps=0, r=0,

@@ -18,7 +18,8 @@ training loop logs it; here ``optimizer.win_rate`` after each step).
   with labels *sampled from the model's own logits* (``sample_labels``). As the
   official repository (Liu-Hong/Sophia, ``sophia.py``): ``loss(logits,
   sample_labels(logits)).backward(); optimizer.update_hessian()`` every k
-  steps, ``optimizer.step(bs=...)`` every step. Defaults are its:
+  steps, ``optimizer.step(bs=...)`` every step (``tinyopt.train.fit`` does both,
+  k = ``update_period``). Defaults are its:
   lr=1e-4, betas=(0.965, 0.99), rho=0.04, weight_decay=0.1, bs=5120. The
   paper writes ĥ = bs · ĝ ⊙ ĝ; the code folds bs into the step, as here.
 - **SophiaH** (Hutchinson): ĥ = z ⊙ (H z), z Gaussian or Rademacher, H z by
@@ -68,6 +69,19 @@ def sophia_h_rule(p, g, m, h_ema, h, lr, beta1, beta2, eps, clip, weight_decay, 
     return p, m, h_ema, h
 
 
+def win_rate(optimizer, momentum, bound):
+    """Fraction of coordinates with |state[momentum]| < bound(group, state): those not clipped."""
+    xp = backend.xp
+    kept = total = 0
+    for group in optimizer.param_groups:
+        for param in group["params"]:
+            if param.grad is not None:
+                state = optimizer.state[param]
+                kept += int(xp.sum(xp.abs(state[momentum]) < bound(group, state)))
+                total += param.array.size
+    return kept / total if total else None
+
+
 def sample_labels(logits):
     """Labels drawn from softmax(logits) row by row (SophiaG's Gauss-Newton-Bartlett trick)."""
     xp = backend.xp
@@ -90,6 +104,7 @@ class SophiaG(Optimizer):
         rho: ρ > 0, scales the curvature (default 0.04).
         weight_decay: λ >= 0, decoupled (default 0.1).
         maximize: ascend the objective instead of descending.
+        update_period: k, the steps between Hessian estimates ``fit`` takes (default 10).
 
     Example::
 
@@ -100,10 +115,15 @@ class SophiaG(Optimizer):
     """
 
     def __init__(self, params, lr=1e-4, betas=(0.965, 0.99), rho=0.04, weight_decay=1e-1, *,
-                 maximize=False):
+                 maximize=False, update_period=10):
+        if isinstance(update_period, bool) or not isinstance(update_period, int) \
+                or update_period < 1:
+            raise ValueError(f"update_period must be an int >= 1, got {update_period!r}")
         defaults = dict(lr=lr, betas=betas, rho=rho, weight_decay=weight_decay,
                         maximize=maximize)
         super().__init__(params, defaults)
+        self.update_period = update_period
+        """Steps between ``update_hessian()`` calls in ``fit`` (the official loop's k = 10)."""
         self.win_rate = None
         """Fraction of coordinates the last step did not clip (None before the first)."""
         self._bs = 5120
@@ -124,16 +144,8 @@ class SophiaG(Optimizer):
         check_range("bs", bs, 0, bounds="()")
         self._bs = bs
         loss = super().step(closure)
-        xp = backend.xp
-        kept = total = 0
-        for group in self.param_groups:
-            for param in group["params"]:
-                if param.grad is not None:
-                    state = self.state[param]
-                    bound = group["rho"] * bs * state["hessian"] + 1e-15
-                    kept += int(xp.sum(xp.abs(state["exp_avg"]) < bound))
-                    total += param.array.size
-        self.win_rate = kept / total if total else None
+        self.win_rate = win_rate(self, "exp_avg",
+                                 lambda group, state: group["rho"] * bs * state["hessian"] + 1e-15)
         return loss
 
     def _prepare_update(self, param, group, state):
@@ -184,6 +196,15 @@ class SophiaH(HutchinsonOptimizer):
                         weight_decouple=weight_decouple, fixed_decay=fixed_decay, p=p, eps=eps,
                         maximize=maximize, step=0)
         super().__init__(params, defaults)
+        self.win_rate = None
+        """Fraction of coordinates the last step did not clip, |m| < p·max(h̄, eps)."""
+
+    def step(self, closure=None, hessian=None):
+        """``HutchinsonOptimizer.step``, then the win rate of the step."""
+        loss = super().step(closure, hessian)
+        self.win_rate = win_rate(self, "momentum", lambda group, state: group["p"] * backend.xp
+                                 .maximum(state["hessian_moment"], group["eps"]))
+        return loss
 
     def _check_hyperparameters(self, group):
         check_range("lr", group["lr"], 0)
