@@ -60,7 +60,8 @@ def test_round_trip_keeps_every_type_and_value(tmp_path):
              "rng": backend.rng().bit_generator.state, "none": None, "flag": True,
              "numbers": (1, 2.5, float("nan"), float("-inf"), 2 ** 100), "text": "é",
              "scalar": np.float32(0.1), "tensor": tinyopt.tensor([1.0, 2.0]),
-             "parameter": model[0].weight, "odd keys": {1: "a", (2, 3): "b", "$": "c"}}
+             "parameter": model[0].weight, "odd keys": {1: "a", (2, 3): "b", "$": "c"},
+             "zero-d": np.array(7)}  # BatchNorm's num_batches_tracked is 0-d
     serialization.save(state, tmp_path / "state.npz")
     back = serialization.load(tmp_path / "state.npz")
     assert list(back["optimizer"]["state"]) == [0, 1, 2, 3]  # int keys stay ints
@@ -76,6 +77,7 @@ def test_round_trip_keeps_every_type_and_value(tmp_path):
     assert type(back["parameter"]) is nn.Parameter and back["parameter"].requires_grad
     assert back["odd keys"] == {1: "a", (2, 3): "b", "$": "c"}
     assert (back["none"], back["flag"], back["text"]) == (None, True, "é")
+    assert back["zero-d"].shape == () and back["zero-d"] == 7
     fresh_model, fresh_optimizer = _trained_state()
     fresh_model.load_state_dict(back["model"])
     fresh_optimizer.load_state_dict(back["optimizer"])

@@ -173,7 +173,7 @@ def _encode(value, arrays, where):
 
 
 def _add_array(array, arrays, where):
-    host = numpy.ascontiguousarray(backend.to_host(array))
+    host = numpy.asarray(backend.to_host(array), order="C")  # keeps 0-d arrays 0-d
     if host.dtype.kind not in ARRAY_KINDS:
         raise TypeError(f"save cannot store an array of dtype {host.dtype} at "
                         f"{where or 'the top'}: only arrays of numbers or bools")
