@@ -6,7 +6,7 @@ For ``sgd_rule(p, g, lr, weight_decay, maximize)`` on float32 the kernel is::
                 raw int64 tinyopt_stops, int64 tinyopt_segments
     out_params: float32 p
     operation:
-        long long tinyopt_lo = 0, tinyopt_hi = tinyopt_segments;  // segment of element i
+        long long tinyopt_lo = 0, tinyopt_hi = tinyopt_segments;  // the first segment ending after i
         while (tinyopt_lo < tinyopt_hi) { ... binary search in tinyopt_stops ... }
         if (tinyopt_lo < tinyopt_segments && tinyopt_starts[tinyopt_lo] <= i) {
             const long long tinyopt_row = tinyopt_lo * 3;
@@ -15,8 +15,7 @@ For ``sgd_rule(p, g, lr, weight_decay, maximize)`` on float32 the kernel is::
             const bool maximize = tinyopt_table[tinyopt_row + 2] != 0;
             const float g_1 = (maximize ? (-g) : g);
             const float g_2 = (g_1 + (weight_decay * p));
-            const float p_1 = (p - (lr * g_2));
-            p = p_1;
+            p = (p - (lr * g_2));
         }
 
 One thread per element of the flat buffers (``i``); the segment search

@@ -15,9 +15,9 @@ one comparison at a time (``a < b``), ``&``/``|``/``~`` on conditions, number
 literals, and calls of ``RULE_FUNCTIONS``. Anything else raises
 ``RuleSourceError`` naming the rule and the line.
 
-A rule object whose code is not the code of its source text (a rule made
-with ``types.FunctionType`` from another rule's code, or edited after
-import) is refused: a kernel built from the wrong source would compute
+A rule object whose code does not match its source text (the same
+arguments, names and constants: a rule made with ``types.FunctionType`` from
+another rule's code, or a file edited after import) is refused: a kernel built from the wrong source would compute
 something else silently.
 """
 import ast
@@ -132,13 +132,21 @@ def _parse(rule):
     tree.decorator_list = []
     namespace = {}
     exec(compile(ast.Module([tree], []), "<rule>", "exec"), dict(rule.__globals__), namespace)
-    if namespace[tree.name].__code__.co_code != rule.__code__.co_code:
+    if _signature(namespace[tree.name].__code__) != _signature(rule.__code__):
         raise RuleSourceError(f"{rule.__name__}: the function's code is not that of its source "
                               "text (made from another rule's code, or edited after import)")
     arguments = tree.args
     if arguments.vararg or arguments.kwarg or arguments.kwonlyargs or arguments.defaults:
         raise RuleSourceError(f"{rule.__name__}: only positional arguments without defaults")
     return tree
+
+
+def _signature(code):
+    """What a rule's source decides in its code: arguments, local and global names, constants.
+
+    (Not the bytecode itself: it differs with where a function was compiled, e.g. a def
+    nested in another function, or a test module rewritten by pytest.)"""
+    return code.co_argcount, code.co_varnames, code.co_names, code.co_consts
 
 
 def _all_names(tree):
