@@ -72,8 +72,19 @@ def rng():
 
 
 def asarray(value, dtype=None):
-    """``value`` as an array of the current backend (no copy when already one)."""
+    """``value`` as an array of the current backend (no copy when already one).
+
+    An array that ``move_to`` brought to the host (``t.to("cpu")``) stays there.
+    """
+    if type(value) is _MovedToHost:
+        value = value.view(numpy.ndarray)
+        return value if dtype is None else value.astype(dtype, copy=False)
     return xp.asarray(value, dtype=dtype)
+
+
+class _MovedToHost(numpy.ndarray):
+    """A host array ``move_to`` made on purpose: ``asarray`` keeps it on the CPU, whatever the
+    backend (without the mark, a Tensor built from it would go back to the device)."""
 
 
 host_reads = 0
@@ -163,7 +174,16 @@ def cuda_is_available():
 
 
 def require_cuda():
-    """Raise one clear error unless CuPy and a GPU are both present."""
+    """CuPy, or one clear error unless CuPy and a GPU are both present.
+
+    On the strict backend (the CPU stand-in) its namespace plays CuPy.
+    """
+    if xp.__name__ == "tinyopt.strict":
+        return xp
+    return _import_cupy()
+
+
+def _import_cupy():
     try:
         import cupy
     except ImportError:
@@ -185,7 +205,7 @@ def move_to(array, target):
         return array
     global xp
     if target.type == "cpu":
-        return array.get()
+        return to_host(array).view(_MovedToHost)
     if xp.__name__ == "tinyopt.strict":  # the CPU stand-in plays the GPU
         return xp.asarray(array)
     cupy = require_cuda()
@@ -250,7 +270,7 @@ def set_backend(name):
     if name == "numpy":
         xp = numpy
     elif name == "cupy":
-        xp = require_cuda()
+        xp = _import_cupy()
     elif name == "strict":
         from .strict_backend import xp as strict_xp
         xp = strict_xp

@@ -12,8 +12,9 @@ type wrapping a NumPy array that
   calls NumPy, and wraps the result; reductions give 0-d arrays, as CuPy's);
 - raises ``HostTransferError`` (a ``TypeError``, as CuPy's own refusal) on
   ``numpy.asarray(x)`` and any NumPy function given it (``__array__``,
-  ``__array_function__``, ``__array_ufunc__``), on ``float``/``int``/``bool``,
-  ``.item()``, ``.tolist()`` and iteration;
+  ``__array_function__``), on ``float``/``int``/``bool``, ``.item()``,
+  ``.tolist()`` and iteration; NumPy's ufuncs (``numpy.exp(x)``) refuse it
+  with their own ``TypeError`` (``__array_ufunc__ = None``);
 - refuses to mix with NumPy arrays (``strict + numpy_array``), as CuPy does;
   ``xp.asarray(numpy_array)``, ``x[...] = numpy_array`` and ``x[:] = ...`` are
   the allowed uploads (CuPy allows those too).
@@ -54,7 +55,7 @@ class StrictArray:
     """A NumPy array held "on the device": arithmetic works, implicit host copies raise."""
 
     __slots__ = ("_data", "__weakref__")
-    __array_ufunc__ = None  # numpy ufuncs and operators with a NumPy array on the left refuse
+    __array_ufunc__ = None  # NumPy's ufuncs refuse it (TypeError); numpy_scalar * x defers to x
     __hash__ = None
     device = _Device()
 

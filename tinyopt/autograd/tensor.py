@@ -351,7 +351,7 @@ def make_result(data, parents, backward, op, saved=None, saves_output=False):
     version counters are noted now and checked when ``backward`` runs.
     """
     out = Tensor.__new__(Tensor)
-    out.array = backend.xp.asarray(data)  # full reductions give NumPy scalars; keep arrays
+    out.array = backend.asarray(data)  # full reductions give NumPy scalars; keep arrays
     out._grad = None
     out._op = op
     out._version_box = [0]
