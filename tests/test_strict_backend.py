@@ -279,3 +279,52 @@ def test_fit_on_the_digits_on_the_strict_backend(kind, on_backend, monkeypatch):
     steps = len(history.steps["loss"])
     assert library_sites[("clip_grad.py", "grad_norm")] == steps
     assert library_sites[("train.py", "step")] == steps
+
+
+# ------------------------------------------------------------------ state across devices
+def _adamw_steps(params, optimizer, steps, seed):
+    rng = np.random.default_rng(seed)
+    for _ in range(steps):
+        for param in params:
+            param.grad = backend.to_device(rng.standard_normal(param.shape))
+        optimizer.step()
+
+
+def test_state_dict_from_the_device_loads_on_the_host_and_back(on_backend, tmp_path):
+    """3 steps "on the GPU", saved, 2 more on the CPU, saved, 2 more on the GPU: the same
+    numbers as 7 steps on the CPU."""
+    shapes = [(4, 3), (5,)]
+    start = initial_arrays(shapes)
+    cpu_params = [Parameter(x.copy()) for x in start]
+    cpu_optimizer = optim.AdamW(cpu_params, lr=0.01)
+    cpu_optimizer.executor = "numpy"
+    for seed in range(3):
+        _adamw_steps(cpu_params, cpu_optimizer, 1, seed)
+    _adamw_steps(cpu_params, cpu_optimizer, 2, 10)
+    _adamw_steps(cpu_params, cpu_optimizer, 2, 20)
+
+    on_backend("strict")
+    params = [Parameter(backend.to_device(x)) for x in start]
+    optimizer = optim.AdamW(params, lr=0.01)
+    for seed in range(3):
+        _adamw_steps(params, optimizer, 1, seed)
+    tinyopt.save({"params": [p.data for p in params], "optimizer": optimizer.state_dict()},
+                 tmp_path / "device.pt")
+    on_backend("numpy")
+    saved = tinyopt.load(tmp_path / "device.pt")
+    host_params = [Parameter(p.array) for p in saved["params"]]
+    assert all(isinstance(p.array, np.ndarray) for p in host_params)
+    host_optimizer = optim.AdamW(host_params, lr=0.01)
+    host_optimizer.load_state_dict(saved["optimizer"])
+    direct = optim.AdamW([Parameter(p.array.copy()) for p in saved["params"]], lr=0.01)
+    direct.load_state_dict(optimizer.state_dict())  # device state straight into host params
+    assert isinstance(direct.state[direct.param_groups[0]["params"][0]]["exp_avg"], np.ndarray)
+    _adamw_steps(host_params, host_optimizer, 2, 10)
+    on_backend("strict")
+    params = [Parameter(backend.to_device(p.array)) for p in host_params]
+    optimizer = optim.AdamW(params, lr=0.01)
+    optimizer.load_state_dict(host_optimizer.state_dict())  # host state into device parameters
+    assert isinstance(optimizer.state[params[0]]["exp_avg"], StrictArray)
+    _adamw_steps(params, optimizer, 2, 20)
+    for mine, theirs in zip(params, cpu_params):
+        np.testing.assert_allclose(backend.to_host(mine.array), theirs.array, rtol=1e-12)
