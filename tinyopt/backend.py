@@ -188,8 +188,8 @@ def _import_cupy():
         import cupy
     except ImportError:
         raise RuntimeError("device 'cuda' needs CuPy, which is not installed: "
-                           "pip install 'tinyopt[gpu]' (CuPy for CUDA 12), on a machine with an "
-                           "NVIDIA GPU") from None
+                           "pip install 'tinyopt[gpu]' (CuPy for CUDA 12; 'tinyopt[gpu-cuda13]' "
+                           "for CUDA 13), on a machine with an NVIDIA GPU") from None
     try:
         count = cupy.cuda.runtime.getDeviceCount()
     except Exception as error:
