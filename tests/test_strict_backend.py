@@ -328,3 +328,9 @@ def test_state_dict_from_the_device_loads_on_the_host_and_back(on_backend, tmp_p
     _adamw_steps(params, optimizer, 2, 20)
     for mine, theirs in zip(params, cpu_params):
         np.testing.assert_allclose(backend.to_host(mine.array), theirs.array, rtol=1e-12)
+
+
+def test_new_optimizers_on_the_strict_backend_get_the_cupy_executor_with_twins(on_backend):
+    on_backend("strict")
+    optimizer = optim.SGD([Parameter(backend.to_device(np.ones(3)))], lr=0.1)
+    assert isinstance(optimizer.executor, CupyExecutor) and optimizer.executor.emulate

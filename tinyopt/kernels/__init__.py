@@ -54,7 +54,7 @@ def default_executor_name():
             raise ValueError(f"TINYOPT_EXECUTOR must be one of {sorted(_EXECUTORS)}, "
                              f"got {chosen!r}")
         return chosen
-    if backend.xp.__name__ == "cupy":
+    if backend.xp.__name__ in ("cupy", "tinyopt.strict"):  # strict: the kernels' CPU twins
         return "cupy"
     on_cpu = backend.xp.__name__ == "numpy"
     return "numba" if on_cpu and importlib.util.find_spec("numba") else "numpy"

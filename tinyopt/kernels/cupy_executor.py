@@ -48,7 +48,8 @@ class CupyExecutor:
     """Run an update rule as one generated GPU kernel (same interface as ``NumpyExecutor``).
 
     Args:
-        emulate: use the kernels' CPU twins instead of CUDA (tests, no GPU needed).
+        emulate: use the kernels' CPU twins instead of CUDA (tests, no GPU needed);
+            always so on the strict backend, the CPU stand-in for CuPy.
 
     Raises ``RuntimeError`` (from ``backend.require_cuda``) without ``emulate``
     when CuPy or a GPU is missing, saying which and how to install.
@@ -57,9 +58,10 @@ class CupyExecutor:
     name = "cupy"
 
     def __init__(self, emulate=False):
+        emulate = bool(emulate) or backend.xp.__name__ == "tinyopt.strict"
         if not emulate:
             backend.require_cuda()
-        self.emulate = bool(emulate)
+        self.emulate = emulate
         self._reference = NumpyExecutor()
         self._device_bounds = {}
 
