@@ -21,8 +21,9 @@ from tinyopt.kernels import CupyExecutor
 from tinyopt.nn import Parameter
 from tinyopt.train import fit
 
+from backend_helpers import steps_on_backend
 from test_cupy_executor import SAME_PRECISION
-from test_kernels_numba import CONFIGURATIONS, TOLERANCE, make_problem
+from test_kernels_numba import CONFIGURATIONS, TOLERANCE
 
 pytestmark = pytest.mark.skipif(not backend.cuda_is_available(),
                                 reason="needs CuPy and an NVIDIA GPU: pip install "
@@ -36,27 +37,14 @@ def on_gpu():
     backend.set_backend("numpy")
 
 
-def _steps(optimizer_class, options, executor, dtype):
-    initial, grads = make_problem(dtype)
-    params = [Parameter(backend.to_device(x)) for x in initial]
-    groups = [{"params": params[:4]}, {"params": params[4:]}]
-    optimizer = optimizer_class(groups, **options)
-    optimizer.executor = executor
-    for step_grads in grads:
-        for param, grad in zip(params, step_grads):
-            param.grad = None if grad is None else backend.to_device(grad)
-        optimizer.step()
-    return [backend.to_host(p.array) for p in params]
-
-
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
 @pytest.mark.parametrize("optimizer_class, options", CONFIGURATIONS,
                          ids=lambda value: getattr(value, "__name__", None) or str(value))
 def test_cuda_kernels_match_their_twins_and_numpy(optimizer_class, options, dtype, on_gpu):
-    kernels = _steps(optimizer_class, options, CupyExecutor(), dtype)
-    twins = _steps(optimizer_class, options, CupyExecutor(emulate=True), dtype)
+    kernels = steps_on_backend(optimizer_class, options, CupyExecutor(), dtype)
+    twins = steps_on_backend(optimizer_class, options, CupyExecutor(emulate=True), dtype)
     backend.set_backend("numpy")
-    reference = _steps(optimizer_class, options, "numpy", dtype)
+    reference = steps_on_backend(optimizer_class, options, "numpy", dtype)
     for index, (mine, twin, theirs) in enumerate(zip(kernels, twins, reference)):
         np.testing.assert_allclose(mine, twin, **SAME_PRECISION[dtype],
                                    err_msg=f"parameter {index} vs the CPU twin")

@@ -26,9 +26,10 @@ from tinyopt.nn import Parameter
 from tinyopt.strict_backend import HostTransferError, StrictArray
 from tinyopt.train import fit
 
+from backend_helpers import steps_on_backend
 from frontier_helpers import initial_arrays, smooth_grads
 from test_cupy_executor import FRONTIER
-from test_kernels_numba import CONFIGURATIONS, make_problem
+from test_kernels_numba import CONFIGURATIONS
 
 
 @pytest.fixture
@@ -96,29 +97,15 @@ def _known(name):
                               reason=f"host round trip: {reason}")] if reason else []
 
 
-def _step_configuration(optimizer_class, options, executor):
-    initial, grads = make_problem(np.float64)
-    params = [Parameter(backend.to_device(x)) for x in initial]
-    optimizer = optimizer_class([{"params": params[:4]}, {"params": params[4:], "lr": 0.05}]
-                                if optimizer_class is not optim.Adafactor else
-                                [{"params": params[:4]}, {"params": params[4:]}], **options)
-    optimizer.executor = executor
-    for step_grads in grads:
-        for param, grad in zip(params, step_grads):
-            param.grad = None if grad is None else backend.to_device(grad)
-        optimizer.step()
-    return [backend.to_host(p.array) for p in params]
-
-
 @pytest.mark.parametrize("executor", ["numpy", "cupy-twin"])
 @pytest.mark.parametrize("optimizer_class, options", [
     pytest.param(c, o, marks=_known(c.__name__), id=f"{c.__name__}-{o}")
     for c, o in CONFIGURATIONS])
 def test_optimizer_steps_on_the_strict_backend(optimizer_class, options, executor, on_backend):
     make = (lambda: CupyExecutor(emulate=True)) if executor == "cupy-twin" else lambda: "numpy"
-    reference = _step_configuration(optimizer_class, options, make())
+    reference = steps_on_backend(optimizer_class, options, make(), np.float64)
     on_backend("strict")
-    ours = _step_configuration(optimizer_class, options, make())
+    ours = steps_on_backend(optimizer_class, options, make(), np.float64)
     for mine, theirs in zip(ours, reference):
         np.testing.assert_allclose(mine, theirs, rtol=1e-12, atol=1e-14)
 
