@@ -3,6 +3,9 @@
 The CuPy test runs only where CuPy and a GPU are present (it skips elsewhere).
 """
 import importlib.util
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -55,3 +58,17 @@ def test_cupy_backend_matches_numpy():
     end_cupy = _train_steps()
     for a, b in zip(end_numpy, end_cupy):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+def _import_with_backend(name):
+    env = {**os.environ, "TINYOPT_BACKEND": name}
+    script = "import tinyopt; print(tinyopt.backend.xp.__name__)"
+    return subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+
+
+def test_the_environment_picks_the_backend_at_import():
+    done = _import_with_backend("strict")
+    assert done.returncode == 0 and done.stdout.strip() == "tinyopt.strict"
+    done = _import_with_backend("jax")
+    assert done.returncode != 0
+    assert "TINYOPT_BACKEND must be 'numpy', 'cupy' or 'strict', got 'jax'" in done.stderr

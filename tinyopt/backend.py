@@ -12,6 +12,8 @@ Example::
     'numpy'
     >>> backend.set_default_dtype("float64")
 """
+import os
+
 import numpy
 
 xp = numpy
@@ -257,6 +259,8 @@ def as_dtype(value, argument="dtype"):
 def set_backend(name):
     """Switch the array module: ``"numpy"``, ``"cupy"`` (needs CuPy and a GPU) or ``"strict"``.
 
+    ``TINYOPT_BACKEND=<name>`` in the environment does the same when tinyopt is imported.
+
     ``"strict"`` is the CPU stand-in for CuPy (``tinyopt.strict_backend``):
     NumPy underneath, but any implicit device->host copy raises, so tests on
     the CPU catch the host round trips a GPU would pay for.
@@ -309,3 +313,20 @@ def numpy_erf(x):
 
         _erf_ufunc = erf_ufunc
     return _erf_ufunc(x)
+
+
+def _backend_from_environment():
+    """``TINYOPT_BACKEND=cupy`` (or ``strict``, ``numpy``) picks the backend when tinyopt loads."""
+    name = os.environ.get("TINYOPT_BACKEND")
+    if not name:
+        return
+    try:
+        set_backend(name)
+    except ValueError:
+        raise ValueError(f"TINYOPT_BACKEND must be 'numpy', 'cupy' or 'strict', got "
+                         f"{name!r}") from None
+    except RuntimeError as error:
+        raise RuntimeError(f"TINYOPT_BACKEND={name}: {error}") from None
+
+
+_backend_from_environment()
