@@ -1,4 +1,4 @@
-"""The library on the strict backend (the CPU stand-in for CuPy): same numbers, no hidden host copies.
+"""The library on the strict backend (a CPU stand-in for CuPy): same numbers, no hidden host copies.
 
 Every test here runs a piece of the library twice from the same numbers:
 on NumPy, and with ``set_backend("strict")``, whose arrays raise on any

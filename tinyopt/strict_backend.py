@@ -1,4 +1,4 @@
-"""The strict backend: a stand-in for CuPy on the CPU whose arrays refuse every hidden host round trip.
+"""The strict backend: a CPU stand-in for CuPy whose arrays refuse every hidden host round trip.
 
 A CPU-only CI cannot run CuPy, yet the bugs that hurt on a GPU are visible
 without one: a ``numpy.*`` call on a device array, a ``float(x)``,

@@ -60,5 +60,5 @@ def default_executor_name():
     return "numba" if on_cpu and importlib.util.find_spec("numba") else "numpy"
 
 
-__all__ = ["NumpyExecutor", "NumbaExecutor", "CupyExecutor", "get_executor", "default_executor_name",
-           "elementwise_math"]
+__all__ = ["NumpyExecutor", "NumbaExecutor", "CupyExecutor", "get_executor",
+           "default_executor_name", "elementwise_math"]

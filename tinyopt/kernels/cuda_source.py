@@ -6,7 +6,7 @@ For ``sgd_rule(p, g, lr, weight_decay, maximize)`` on float32 the kernel is::
                 raw int64 tinyopt_stops, int64 tinyopt_segments
     out_params: float32 p
     operation:
-        long long tinyopt_lo = 0, tinyopt_hi = tinyopt_segments;  // the first segment ending after i
+        long long tinyopt_lo = 0, tinyopt_hi = tinyopt_segments;  // first segment ending after i
         while (tinyopt_lo < tinyopt_hi) { ... binary search in tinyopt_stops ... }
         if (tinyopt_lo < tinyopt_segments && tinyopt_starts[tinyopt_lo] <= i) {
             const long long tinyopt_row = tinyopt_lo * 3;
@@ -49,10 +49,11 @@ template <typename F> __device__ F tinyopt_minimum(F a, F b) {
 """Helpers the operations call, where CUDA's own functions treat NaN otherwise."""
 
 _SEGMENT_SEARCH = """\
-long long tinyopt_lo = 0, tinyopt_hi = tinyopt_segments;  // the first segment ending after i
+long long tinyopt_lo = 0, tinyopt_hi = tinyopt_segments;  // first segment ending after i
 while (tinyopt_lo < tinyopt_hi) {
     const long long tinyopt_mid = (tinyopt_lo + tinyopt_hi) / 2;
-    if (tinyopt_stops[tinyopt_mid] <= i) tinyopt_lo = tinyopt_mid + 1; else tinyopt_hi = tinyopt_mid;
+    if (tinyopt_stops[tinyopt_mid] <= i) tinyopt_lo = tinyopt_mid + 1;
+    else tinyopt_hi = tinyopt_mid;
 }
 if (tinyopt_lo < tinyopt_segments && tinyopt_starts[tinyopt_lo] <= i) {
 """
@@ -63,7 +64,8 @@ _OPERATORS = {"+", "-", "*", "/", "<", "<=", ">", ">=", "==", "!="}
 
 
 class KernelSource(NamedTuple):
-    """What ``cupy.ElementwiseKernel(in_params, out_params, operation, name, preamble=...)`` takes."""
+    """The arguments of ``cupy.ElementwiseKernel(in_params, out_params, operation, name,
+    preamble=...)``."""
 
     in_params: str
     out_params: str

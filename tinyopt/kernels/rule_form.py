@@ -1,4 +1,4 @@
-"""An update rule's source read into a small expression form, the one thing GPU kernels are made from.
+"""A rule's source read into a small typed expression form: what GPU kernels are made from.
 
 The numba executor compiles a rule's bytecode; a CUDA kernel needs C source,
 so the CuPy executor reads the rule's Python source instead (``ast``) and
@@ -17,8 +17,8 @@ literals, and calls of ``RULE_FUNCTIONS``. Anything else raises
 
 A rule object whose code does not match its source text (the same
 arguments, names and constants: a rule made with ``types.FunctionType`` from
-another rule's code, or a file edited after import) is refused: a kernel built from the wrong source would compute
-something else silently.
+another rule's code, or a file edited after import) is refused: a kernel
+built from the wrong source would compute something else silently.
 """
 import ast
 import inspect
