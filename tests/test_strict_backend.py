@@ -321,3 +321,19 @@ def test_new_optimizers_on_the_strict_backend_get_the_cupy_executor_with_twins(o
     on_backend("strict")
     optimizer = optim.SGD([Parameter(backend.to_device(np.ones(3)))], lr=0.1)
     assert isinstance(optimizer.executor, CupyExecutor) and optimizer.executor.emulate
+
+
+def test_tensors_keep_their_device_across_the_switch_and_do_not_mix(on_backend):
+    host = tinyopt.tensor([1.0, 2.0])
+    on_backend("strict")
+    device = tinyopt.tensor([3.0, 4.0])
+    assert host.device == "cpu" and isinstance(host.array, np.ndarray)
+    with pytest.raises(RuntimeError, match="same device, but found at least two devices, cpu "
+                                           "and cuda:0"):
+        host + device
+    model = nn.Linear(2, 1)
+    model.to("cpu")
+    assert all(p.device == "cpu" for p in model.parameters())
+    model.to("cuda")
+    assert all(isinstance(p.array, StrictArray) for p in model.parameters())
+    assert (host.to("cuda") + device).device == "cuda:0"
