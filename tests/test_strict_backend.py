@@ -337,3 +337,34 @@ def test_tensors_keep_their_device_across_the_switch_and_do_not_mix(on_backend):
     model.to("cuda")
     assert all(isinstance(p.array, StrictArray) for p in model.parameters())
     assert (host.to("cuda") + device).device == "cuda:0"
+
+
+SCHEDULERS = {
+    "OneCycleLR": (lambda o: optim.lr_scheduler.OneCycleLR(o, max_lr=0.05, total_steps=12),
+                   "batch"),
+    "ReduceLROnPlateau": (lambda o: optim.lr_scheduler.ReduceLROnPlateau(o, patience=0),
+                          "epoch"),
+    "CosineAnnealingLR": (lambda o: optim.lr_scheduler.CosineAnnealingLR(o, T_max=4), "epoch"),
+}
+
+
+def _fit_with_scheduler(make, interval):
+    tinyopt.manual_seed(0)
+    X, y, X_test, y_test = data.load_digits(seed=0, flatten=True)
+    loader = data.DataLoader(data.TensorDataset(X[:128], y[:128]), batch_size=32, shuffle=True,
+                             seed=0)
+    val = data.DataLoader(data.TensorDataset(X_test[:64], y_test[:64]), batch_size=32)
+    model = nn.Sequential(nn.Linear(64, 16), nn.ReLU(), nn.Linear(16, 10))
+    optimizer = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    history = fit(model, nn.CrossEntropyLoss(), optimizer, loader, epochs=3, val_loader=val,
+                  progress=False, scheduler=make(optimizer), scheduler_interval=interval)
+    return history.steps["lr"], history.steps["loss"]
+
+
+@pytest.mark.parametrize("name", SCHEDULERS)
+def test_schedulers_in_fit_on_the_strict_backend(name, on_backend):
+    reference_lrs, reference_losses = _fit_with_scheduler(*SCHEDULERS[name])
+    on_backend("strict")
+    lrs, losses = _fit_with_scheduler(*SCHEDULERS[name])
+    np.testing.assert_allclose(lrs, reference_lrs, rtol=1e-12)
+    np.testing.assert_allclose(losses, reference_losses, rtol=1e-5)
