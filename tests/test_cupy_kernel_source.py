@@ -200,3 +200,19 @@ def test_a_rule_whose_code_is_not_its_source_is_refused():
     impostor.__code__ = impostor.__code__.replace(co_name="adam_rule")
     with pytest.raises(RuleSourceError):
         read_rule(impostor, (True, True), (False, False, True))
+
+
+def test_reading_a_rule_runs_none_of_its_code():
+    calls = []
+
+    def side_effect():
+        calls.append(1)
+        return 0.1
+
+    def with_default(p, g, lr=side_effect()):
+        return p - lr * g
+
+    assert calls == [1]  # Python evaluated the default once, at the def
+    with pytest.raises(RuleSourceError, match="without defaults"):
+        read_rule(with_default, (True, True), (False,))
+    assert calls == [1]

@@ -129,15 +129,20 @@ def _parse(rule):
     tree = module.body[0] if module.body else None
     if not isinstance(tree, ast.FunctionDef) or tree.name != rule.__name__:
         raise RuleSourceError(f"{rule.__name__}: its source is not a plain 'def'")
-    tree.decorator_list = []
+    arguments = tree.args
+    if arguments.vararg or arguments.kwarg or arguments.kwonlyargs or arguments.defaults \
+            or arguments.posonlyargs:
+        raise RuleSourceError(f"{rule.__name__}: only positional arguments without defaults")
+    # Compiling the bare def (no decorators, annotations or defaults) runs none of its code:
+    # it only makes a function object to compare with the rule's.
+    tree.decorator_list, tree.returns = [], None
+    for argument in arguments.args:
+        argument.annotation = None
     namespace = {}
-    exec(compile(ast.Module([tree], []), "<rule>", "exec"), dict(rule.__globals__), namespace)
+    exec(compile(ast.Module([tree], []), "<rule>", "exec"), {}, namespace)
     if _signature(namespace[tree.name].__code__) != _signature(rule.__code__):
         raise RuleSourceError(f"{rule.__name__}: the function's code is not that of its source "
                               "text (made from another rule's code, or edited after import)")
-    arguments = tree.args
-    if arguments.vararg or arguments.kwarg or arguments.kwonlyargs or arguments.defaults:
-        raise RuleSourceError(f"{rule.__name__}: only positional arguments without defaults")
     return tree
 
 
