@@ -368,3 +368,36 @@ def test_schedulers_in_fit_on_the_strict_backend(name, on_backend):
     lrs, losses = _fit_with_scheduler(*SCHEDULERS[name])
     np.testing.assert_allclose(lrs, reference_lrs, rtol=1e-12)
     np.testing.assert_allclose(losses, reference_losses, rtol=1e-5)
+
+
+FIT_OPTIONS = {
+    "max_grad_norm": lambda: dict(max_grad_norm=0.5),
+    "clip_value": lambda: dict(clip_value=0.05),
+    "accumulate_steps": lambda: dict(accumulate_steps=2),
+    "grad_scaler": lambda: dict(scaler=tinyopt.amp.GradScaler()),
+    "bfloat16": lambda: dict(precision="bfloat16"),
+    "record": lambda: dict(record=["grad_norm", "weight_norm", "update_norm", "update_ratio",
+                                   "lr", "effective_lr"]),
+}
+
+
+def _fit_with(options):
+    tinyopt.manual_seed(0)
+    X, y, _, _ = data.load_digits(seed=0, flatten=True)
+    loader = data.DataLoader(data.TensorDataset(X[:128], y[:128]), batch_size=32, shuffle=True,
+                             seed=0)
+    model = nn.Sequential(nn.Linear(64, 16), nn.ReLU(), nn.Linear(16, 10))
+    optimizer = optim.AdamW(model.parameters(), lr=0.01)
+    optimizer.executor = "numpy"
+    history = fit(model, nn.CrossEntropyLoss(), optimizer, loader, epochs=2, progress=False,
+                  **options)
+    return history.steps["loss"]
+
+
+@pytest.mark.parametrize("name", FIT_OPTIONS)
+def test_fit_options_on_the_strict_backend(name, on_backend):
+    """Clipping, accumulation, GradScaler (one host read for all its finiteness flags), emulated
+    bfloat16 and the per-layer recorder (whose statistics are host reads by design)."""
+    reference = _fit_with(FIT_OPTIONS[name]())
+    on_backend("strict")
+    np.testing.assert_allclose(_fit_with(FIT_OPTIONS[name]()), reference, rtol=1e-5)

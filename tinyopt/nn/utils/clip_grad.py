@@ -104,7 +104,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     if grads:
         dtype = backend.xp.result_type(*grads)
         clip_grads_with_norm_(parameters, dtype.type(max_norm), backend.xp.asarray(total, dtype))
-    return float(total)
+    return float(backend.to_host(total))  # a host read (PyTorch returns a tensor: no GPU sync)
 
 
 def clip_grad_value_(parameters, clip_value, foreach=None):
