@@ -131,9 +131,9 @@ class SophiaG(Optimizer):
                 if param.grad is not None:
                     state = self.state[param]
                     bound = group["rho"] * bs * state["hessian"] + 1e-15
-                    kept += int(xp.sum(xp.abs(state["exp_avg"]) < bound))
+                    kept = kept + xp.sum(xp.abs(state["exp_avg"]) < bound)  # on the device
                     total += param.array.size
-        self.win_rate = kept / total if total else None
+        self.win_rate = int(backend.to_host(kept)) / total if total else None  # one host read
         return loss
 
     def _prepare_update(self, param, group, state):
