@@ -401,3 +401,48 @@ def test_fit_options_on_the_strict_backend(name, on_backend):
     reference = _fit_with(FIT_OPTIONS[name]())
     on_backend("strict")
     np.testing.assert_allclose(_fit_with(FIT_OPTIONS[name]()), reference, rtol=1e-5)
+
+
+WRAPPERS = {
+    "SAM": lambda m: optim.SAM(m.parameters(), optim.SGD, lr=0.1),
+    "SophiaG": lambda m: optim.SophiaG(m.parameters(), lr=0.01),
+    "Lookahead": lambda m: optim.Lookahead(optim.AdamW(m.parameters(), lr=0.01), k=2),
+    "AdamWScheduleFree": lambda m: optim.AdamWScheduleFree(m.parameters(), lr=0.01),
+}
+
+
+def _wrapper_steps(name, steps=3):
+    tinyopt.manual_seed(0)
+    X, y, _, _ = data.load_digits(seed=0, flatten=True)
+    inputs, labels = X[:32], y[:32]
+    model = nn.Sequential(nn.Linear(64, 16), nn.Tanh(), nn.Linear(16, 10))
+    optimizer = WRAPPERS[name](model)
+    optimizer.executor = "numpy"
+    loss_fn = nn.CrossEntropyLoss()
+
+    def closure():
+        optimizer.zero_grad()
+        loss = loss_fn(model(inputs), labels)
+        loss.backward()
+        return loss
+
+    for _ in range(steps):
+        closure()
+        optimizer.step(closure) if name == "SAM" else optimizer.step()
+        if name == "SophiaG":  # the Gauss-Newton-Bartlett estimate from sampled labels
+            optimizer.zero_grad()
+            logits = model(inputs)
+            loss_fn(logits, optim.sample_labels(logits)).backward()
+            optimizer.update_hessian()
+    if name == "AdamWScheduleFree":
+        optimizer.eval()
+    optimizer.state_dict()
+    return [backend.to_host(p.array) for p in model.parameters()]
+
+
+@pytest.mark.parametrize("name", WRAPPERS)
+def test_wrappers_and_curvature_optimizers_on_the_strict_backend(name, on_backend):
+    reference = _wrapper_steps(name)
+    on_backend("strict")
+    for mine, theirs in zip(_wrapper_steps(name), reference):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-5, atol=1e-6)
