@@ -16,12 +16,11 @@ import numpy as np
 import pytest
 
 import tinyopt
-from tinyopt import backend, data, nn, optim
+from tinyopt import backend, optim
 from tinyopt.kernels import CupyExecutor
 from tinyopt.nn import Parameter
-from tinyopt.train import fit
 
-from backend_helpers import steps_on_backend
+from backend_helpers import fit_digits, steps_on_backend
 from test_cupy_executor import SAME_PRECISION
 from test_kernels_numba import CONFIGURATIONS, TOLERANCE
 
@@ -52,26 +51,12 @@ def test_cuda_kernels_match_their_twins_and_numpy(optimizer_class, options, dtyp
                                    err_msg=f"parameter {index} vs numpy")
 
 
-def _fit_digits(kind):
-    tinyopt.manual_seed(0)
-    X, y, X_test, y_test = data.load_digits(seed=0, flatten=kind == "mlp")
-    loader = data.DataLoader(data.TensorDataset(X[:320], y[:320]), batch_size=32, shuffle=True,
-                             seed=0)
-    if kind == "mlp":
-        model = nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))
-    else:
-        model = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                              nn.Flatten(), nn.Linear(8 * 16, 10))
-    optimizer = optim.AdamW(model.parameters(), lr=1e-2)
-    history = fit(model, nn.CrossEntropyLoss(), optimizer, loader, epochs=2, progress=False)
-    return history.steps["loss"], [backend.to_host(p.array) for p in model.parameters()]
-
-
 @pytest.mark.parametrize("kind", ["mlp", "cnn"])
 def test_training_on_the_gpu_equals_the_cpu(kind, on_gpu):
-    gpu_losses, gpu_weights = _fit_digits(kind)
+    gpu_history, gpu_weights = fit_digits(kind, samples=320)
     backend.set_backend("numpy")
-    cpu_losses, cpu_weights = _fit_digits(kind)
+    cpu_history, cpu_weights = fit_digits(kind, samples=320)
+    gpu_losses, cpu_losses = gpu_history.steps["loss"], cpu_history.steps["loss"]
     # float32 throughout; cuBLAS sums in another order than the CPU's BLAS
     np.testing.assert_allclose(gpu_losses, cpu_losses, rtol=1e-4)
     for mine, theirs in zip(gpu_weights, cpu_weights):

@@ -26,7 +26,7 @@ from tinyopt.nn import Parameter
 from tinyopt.strict_backend import HostTransferError, StrictArray
 from tinyopt.train import fit
 
-from backend_helpers import steps_on_backend
+from backend_helpers import fit_digits, steps_on_backend
 from frontier_helpers import initial_arrays, smooth_grads
 from test_cupy_executor import FRONTIER
 from test_kernels_numba import CONFIGURATIONS
@@ -211,24 +211,6 @@ KNOWN_HOST_READS = {
 """Every explicit host read left in ``fit`` (a GPU syncs at each), by file and function."""
 
 
-def _fit_digits(kind, samples=192, epochs=2):
-    tinyopt.manual_seed(0)
-    X, y, X_test, y_test = data.load_digits(seed=0, flatten=kind == "mlp")
-    loader = data.DataLoader(data.TensorDataset(X[:samples], y[:samples]), batch_size=32,
-                             shuffle=True, seed=0)
-    val = data.DataLoader(data.TensorDataset(X_test[:64], y_test[:64]), batch_size=32)
-    if kind == "mlp":
-        model = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 10))
-    else:
-        model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                              nn.Flatten(), nn.Linear(4 * 16, 10))
-    optimizer = optim.AdamW(model.parameters(), lr=1e-2)
-    optimizer.executor = "numpy"
-    history = fit(model, nn.CrossEntropyLoss(), optimizer, loader, epochs=epochs, progress=False,
-                  val_loader=val)
-    return history, [backend.to_host(p.array) for p in model.parameters()]
-
-
 PLUMBING = tuple(os.path.join("tinyopt", *path) for path in [("backend.py",),
                                                               ("autograd", "tensor.py")])
 
@@ -252,15 +234,15 @@ def _reader_sites(monkeypatch):
 
 @pytest.mark.parametrize("kind", ["mlp", "cnn"])
 def test_fit_on_the_digits_on_the_strict_backend(kind, on_backend, monkeypatch):
-    reference, reference_weights = _fit_digits(kind)
+    reference, reference_weights = fit_digits(kind, executor="numpy")
     on_backend("strict")
     sites = _reader_sites(monkeypatch)
-    history, weights = _fit_digits(kind)
+    history, weights = fit_digits(kind, executor="numpy")
     np.testing.assert_allclose(history.steps["loss"], reference.steps["loss"], rtol=1e-6)
     for mine, theirs in zip(weights, reference_weights):
         np.testing.assert_allclose(mine, theirs, rtol=1e-5, atol=1e-6)
-    library_sites = {site: n for site, n in sites.items()
-                     if not site[0].startswith("test_")}
+    library_sites = {site: n for site, n in sites.items()  # not the tests' own reads
+                     if not site[0].startswith(("test_", "backend_helpers"))}
     assert set(library_sites) <= set(KNOWN_HOST_READS), (
         f"new host reads in fit: {set(library_sites) - set(KNOWN_HOST_READS)}")
     steps = len(history.steps["loss"])
