@@ -65,7 +65,10 @@ def test_strict_arrays_compute_as_numpy_and_refuse_implicit_host_copies(on_backe
         with pytest.raises(TypeError, match=r"does not support ufuncs|host\) array mixed"):
             ufunc_call()
     x[...] = np.zeros((2, 3))  # the uploads CuPy allows too
+    x[x > -1] = 1.0  # a device mask
     x[:] = np.ones((2, 3))
+    with pytest.raises(TypeError, match="mixed with a device array"):
+        x[0] = np.ones(3)  # host data only into the whole array (x[...] = , x[:] =)
     reads = backend.host_reads
     np.testing.assert_array_equal(backend.to_host(x), np.ones((2, 3)))
     assert backend.host_reads == reads + 1

@@ -120,7 +120,7 @@ class StrictArray:
         return _wrap(self._data[_unwrap(key, allow_host=True)])
 
     def __setitem__(self, key, value):
-        whole = key is Ellipsis or key == slice(None)
+        whole = key is Ellipsis or (isinstance(key, slice) and key == slice(None))
         self._data[_unwrap(key, allow_host=True)] = _unwrap(value, allow_host=whole)
 
     def __getattr__(self, name):  # methods: reshape, sum, astype, ...
