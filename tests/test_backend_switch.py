@@ -3,6 +3,9 @@
 The CuPy test runs only where CuPy and a GPU are present (it skips elsewhere).
 """
 import importlib.util
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -18,14 +21,15 @@ def _restore_numpy_backend():
 
 
 def test_unknown_backend_names_the_choices():
-    with pytest.raises(ValueError, match="'numpy' or 'cupy', got 'jax'"):
+    with pytest.raises(ValueError, match="'numpy', 'cupy' or 'strict', got 'jax'"):
         backend.set_backend("jax")
     assert backend.xp is np
 
 
 @pytest.mark.skipif(importlib.util.find_spec("cupy") is not None, reason="CuPy is installed")
 def test_cupy_backend_without_cupy_says_how_to_install_it():
-    with pytest.raises(ImportError, match=r"pip install 'tinyopt\[gpu\]'"):
+    with pytest.raises(RuntimeError, match=r"needs CuPy, which is not installed: pip install "
+                       r"'tinyopt\[gpu\]'"):
         backend.set_backend("cupy")
     assert backend.xp is np
 
@@ -54,3 +58,17 @@ def test_cupy_backend_matches_numpy():
     end_cupy = _train_steps()
     for a, b in zip(end_numpy, end_cupy):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+def _import_with_backend(name):
+    env = {**os.environ, "TINYOPT_BACKEND": name}
+    script = "import tinyopt; print(tinyopt.backend.xp.__name__)"
+    return subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+
+
+def test_the_environment_picks_the_backend_at_import():
+    done = _import_with_backend("strict")
+    assert done.returncode == 0 and done.stdout.strip() == "tinyopt.strict"
+    done = _import_with_backend("jax")
+    assert done.returncode != 0
+    assert "TINYOPT_BACKEND must be 'numpy', 'cupy' or 'strict', got 'jax'" in done.stderr

@@ -12,10 +12,12 @@ Example::
     'numpy'
     >>> backend.set_default_dtype("float64")
 """
+import os
+
 import numpy
 
 xp = numpy
-"""The array module every op uses: ``numpy`` (default) or ``cupy``."""
+"""The array module every op uses: ``numpy`` (default), ``cupy``, or the strict stand-in."""
 
 _FLOAT_DTYPES = {"float16": numpy.float16, "float32": numpy.float32, "float64": numpy.float64}
 _default_dtype = numpy.dtype(numpy.float32)
@@ -72,15 +74,43 @@ def rng():
 
 
 def asarray(value, dtype=None):
-    """``value`` as an array of the current backend (no copy when already one)."""
+    """``value`` as an array of the current backend (no copy when already one).
+
+    An array that ``move_to`` brought to the host (``t.to("cpu")``) stays there.
+    """
+    if type(value) is _MovedToHost:
+        value = value.view(numpy.ndarray)
+        return value if dtype is None else value.astype(dtype, copy=False)
     return xp.asarray(value, dtype=dtype)
+
+
+class _MovedToHost(numpy.ndarray):
+    """A host array ``move_to`` made on purpose: ``asarray`` keeps it on the CPU, whatever the
+    backend (without the mark, a Tensor built from it would go back to the device)."""
+
+
+host_reads = 0
+"""How many device arrays ``to_host`` copied to the host in this process (tests count the
+host round trips of a training step with it)."""
 
 
 def to_host(array):
     """A NumPy copy (or view) of a backend array, for printing, plotting and saving."""
-    if hasattr(array, "get"):  # cupy.ndarray
+    global host_reads
+    if hasattr(array, "get"):  # cupy.ndarray (or the strict stand-in's array)
+        host_reads += 1
         return array.get()
     return numpy.asarray(array)
+
+
+def host_bool(condition):
+    """A 0-d device condition as a Python bool: a deliberate device->host read (a GPU syncs).
+
+    The one spelling of a host round trip that the strict backend allows
+    besides ``to_host``: for the checks that must raise a clear error (a
+    class index out of range) and cannot be decided on the device.
+    """
+    return bool(to_host(condition))
 
 
 def to_device(array):
@@ -146,13 +176,22 @@ def cuda_is_available():
 
 
 def require_cuda():
-    """Raise one clear error unless CuPy and a GPU are both present."""
+    """CuPy, or one clear error unless CuPy and a GPU are both present.
+
+    On the strict backend (the CPU stand-in) its namespace plays CuPy.
+    """
+    if xp.__name__ == "tinyopt.strict":
+        return xp
+    return _import_cupy()
+
+
+def _import_cupy():
     try:
         import cupy
     except ImportError:
         raise RuntimeError("device 'cuda' needs CuPy, which is not installed: "
-                           "pip install 'tinyopt[gpu]' (CuPy for CUDA 12), on a machine with an "
-                           "NVIDIA GPU") from None
+                           "pip install 'tinyopt[gpu]' (CuPy for CUDA 12; 'tinyopt[gpu-cuda13]' "
+                           "for CUDA 13), on a machine with an NVIDIA GPU") from None
     try:
         count = cupy.cuda.runtime.getDeviceCount()
     except Exception as error:
@@ -166,10 +205,12 @@ def move_to(array, target):
     """``array`` on ``target`` (a ``device``): the same array when already there."""
     if device_of(array) == target:
         return array
-    if target.type == "cpu":
-        return array.get()
-    cupy = require_cuda()
     global xp
+    if target.type == "cpu":
+        return to_host(array).view(_MovedToHost)
+    if xp.__name__ == "tinyopt.strict":  # the CPU stand-in plays the GPU
+        return xp.asarray(array)
+    cupy = require_cuda()
     if xp is numpy:  # every op reaches arrays through ``xp``: the GPU needs CuPy's
         set_backend("cupy")
     with cupy.cuda.Device(target.index or 0):
@@ -216,21 +257,29 @@ def as_dtype(value, argument="dtype"):
 
 
 def set_backend(name):
-    """Switch the array module: ``"numpy"`` or ``"cupy"`` (needs a GPU and CuPy).
+    """Switch the array module: ``"numpy"``, ``"cupy"`` (needs CuPy and a GPU) or ``"strict"``.
 
-    Arrays already created stay where they are; move them with ``to_device``.
+    ``TINYOPT_BACKEND=<name>`` in the environment does the same when tinyopt is imported.
+
+    ``"strict"`` is the CPU stand-in for CuPy (``tinyopt.strict_backend``):
+    NumPy underneath, but any implicit device->host copy raises, so tests on
+    the CPU catch the host round trips a GPU would pay for.
+
+    Tensors and parameters already created keep their arrays (and device):
+    move them with ``.to(...)`` or ``to_device``; an op mixing them with new
+    ones raises. ``"cupy"`` without CuPy, or without a GPU, raises
+    ``RuntimeError`` saying which is missing and how to install.
     """
     global xp, _generator
     if name == "numpy":
         xp = numpy
     elif name == "cupy":
-        try:
-            import cupy
-        except ImportError as error:
-            raise ImportError("the cupy backend needs CuPy: pip install 'tinyopt[gpu]'") from error
-        xp = cupy
+        xp = _import_cupy()
+    elif name == "strict":
+        from .strict_backend import xp as strict_xp
+        xp = strict_xp
     else:
-        raise ValueError(f"backend must be 'numpy' or 'cupy', got {name!r}")
+        raise ValueError(f"backend must be 'numpy', 'cupy' or 'strict', got {name!r}")
     _generator = xp.random.default_rng(0)
 
 
@@ -240,16 +289,19 @@ def erf(x):
     NumPy has no ``erf``; a Numba-vectorised ``math.erf`` gives the libm value,
     compiled once on first use and cached on disk. CuPy has its own.
     """
-    if xp is not numpy:
-        from cupyx.scipy.special import erf as cupy_erf
-        return cupy_erf(x)
-    return _numba_erf()(x)
+    if xp is numpy:
+        return numpy_erf(x)
+    if hasattr(xp, "erf"):  # the strict stand-in
+        return xp.erf(x)
+    from cupyx.scipy.special import erf as cupy_erf
+    return cupy_erf(x)
 
 
 _erf_ufunc = None
 
 
-def _numba_erf():
+def numpy_erf(x):
+    """``erf`` of a NumPy array (the Numba-vectorised ``math.erf``)."""
     global _erf_ufunc
     if _erf_ufunc is None:
         import math
@@ -260,4 +312,21 @@ def _numba_erf():
             return math.erf(value)
 
         _erf_ufunc = erf_ufunc
-    return _erf_ufunc
+    return _erf_ufunc(x)
+
+
+def _backend_from_environment():
+    """``TINYOPT_BACKEND=cupy`` (or ``strict``, ``numpy``) picks the backend when tinyopt loads."""
+    name = os.environ.get("TINYOPT_BACKEND")
+    if not name:
+        return
+    try:
+        set_backend(name)
+    except ValueError:
+        raise ValueError(f"TINYOPT_BACKEND must be 'numpy', 'cupy' or 'strict', got "
+                         f"{name!r}") from None
+    except RuntimeError as error:
+        raise RuntimeError(f"TINYOPT_BACKEND={name}: {error}") from None
+
+
+_backend_from_environment()

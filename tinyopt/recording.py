@@ -102,7 +102,7 @@ def _named_params(model, optimizer):
 
 
 def _norm(array):
-    return float(get_total_norm([array], 2.0))
+    return float(backend.to_host(get_total_norm([array], 2.0)))  # a host read (GPU: a sync)
 
 
 def _effective_lr(state, group):
@@ -114,8 +114,8 @@ def _effective_lr(state, group):
     correction = 1 - group["betas"][1] ** state["step"] if group.get("bias_correction", True) \
         else 1.0
     rates = group["lr"] / (xp.sqrt(v / correction) + group["eps"])
-    return {"effective_lr_median": float(xp.median(rates)),
-            "effective_lr_max": float(xp.max(rates))}
+    return {"effective_lr_median": float(backend.to_host(xp.median(rates))),  # host reads
+            "effective_lr_max": float(backend.to_host(xp.max(rates)))}
 
 
 __all__ = ["Recorder", "STATISTICS", "DEFAULT_STATISTICS"]

@@ -134,13 +134,14 @@ class GradScaler:
         if record["stepped"]:
             raise RuntimeError("unscale_() is being called after step()")
         inverse = 1.0 / self._scale
-        found_inf = False
+        finite = []  # one flag per gradient, kept on the device: one host read for all
         for grad in _grads(optimizer):
             if grad.dtype == backend.xp.float16:
                 raise ValueError("GradScaler cannot unscale float16 gradients: keep float32 "
                                  "master weights (tinyopt.amp.LowPrecisionModel)")
             grad *= grad.dtype.type(inverse)
-            found_inf = found_inf or not bool(backend.xp.isfinite(grad).all())
+            finite.append(backend.xp.isfinite(grad).all())
+        found_inf = bool(finite) and not backend.host_bool(backend.xp.stack(finite).all())
         record.update(unscaled=True, found_inf=found_inf)
 
     def step(self, optimizer, *args, **kwargs):

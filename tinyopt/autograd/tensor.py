@@ -172,7 +172,7 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods, ConversionMethods):
         if self.array.size != 1:
             raise RuntimeError(f"the truth value of a tensor with {self.array.size} elements "
                                "is ambiguous: use (t == u).all(), t.any(), or `is`")
-        return bool(self.array)
+        return backend.host_bool(self.array)  # the user asked: a deliberate host read
 
     def __float__(self):
         return float(self.item())
@@ -189,7 +189,7 @@ class Tensor(ReductionMethods, ShapeMethods, InplaceMethods, ConversionMethods):
         """The value of a one-element tensor as a Python number."""
         if self.array.size != 1:
             raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
-        return self.array.reshape(()).item()
+        return backend.to_host(self.array.reshape(())).item()  # a GPU copies to the host here
 
     def numpy(self):
         """The values as a NumPy array: the same memory on the CPU (copied from a GPU)."""
@@ -351,7 +351,7 @@ def make_result(data, parents, backward, op, saved=None, saves_output=False):
     version counters are noted now and checked when ``backward`` runs.
     """
     out = Tensor.__new__(Tensor)
-    out.array = backend.xp.asarray(data)  # full reductions give NumPy scalars; keep arrays
+    out.array = backend.asarray(data)  # full reductions give NumPy scalars; keep arrays
     out._grad = None
     out._op = op
     out._version_box = [0]

@@ -273,6 +273,9 @@ def add_arguments(parser):
     parser.add_argument("--quick", action="store_true",
                         help="small and fast: 100,000 parameters, 5 steps, no compile column")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument("--backend", choices=("cpu", "cupy"), default="cpu",
+                        help="cpu (default), or cupy: the GPU kernel vs torch's fused CUDA step "
+                             "and a device copy (needs CuPy and a GPU; see bench.gpu_step)")
 
 
 def main(args):
@@ -282,6 +285,15 @@ def main(args):
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     if args.quick:
         args.params, args.repeat = min(args.params, 100_000), min(args.repeat, 5)
+    if getattr(args, "backend", "cpu") == "cupy":
+        from ..cli.common import CommandError
+        from .gpu_step import format_gpu_table, measure_on_gpu
+        try:
+            result = measure_on_gpu(args.optimizer, args.params, args.layout, args.repeat)
+        except RuntimeError as error:  # no CuPy, or no GPU: say which, one line
+            raise CommandError(str(error)) from None
+        print(json.dumps(result, indent=2) if args.json else format_gpu_table(result))
+        return
     result = run(args.optimizer, args.params, args.layout, args.repeat, compile=not args.quick)
     print(json.dumps(result, indent=2) if args.json else format_table(result))
 

@@ -65,7 +65,7 @@ def newton_schulz(update, ns_coefficients=(3.4445, -4.7750, 2.0315), ns_steps=5,
     xp = backend.xp
     a, b, c = ns_coefficients
     x = xp.ascontiguousarray(update.T if update.shape[0] > update.shape[1] else update)
-    x = x / max(math.sqrt(float(xp.sum(x * x))), eps)
+    x = x / xp.maximum(xp.sqrt(xp.sum(x * x)), eps)  # on the device: no host round trip
     for _ in range(ns_steps):
         gram = x @ x.T
         x = a * x + (b * gram + c * (gram @ gram)) @ x

@@ -97,8 +97,14 @@ def nearest_code(normalized, signed):
 
 
 def zero_code(signed):
-    """The code (index) whose value is exactly 0."""
-    return int(backend.xp.searchsorted(dynamic_map(signed), 0.0))
+    """The code (index) whose value is exactly 0 (read to the host once per backend)."""
+    key = (backend.xp.__name__, bool(signed))
+    if key not in _ZERO_CODES:
+        _ZERO_CODES[key] = int(backend.to_host(backend.xp.searchsorted(dynamic_map(signed), 0.0)))
+    return _ZERO_CODES[key]
+
+
+_ZERO_CODES = {}
 
 
 def number_of_blocks(size, block_size):

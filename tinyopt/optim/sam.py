@@ -122,10 +122,11 @@ class SAM(Optimizer):
                 if param.grad is not None:
                     scaled = param.grad.array * (backend.xp.abs(param.array)
                                                  if group["adaptive"] else 1.0)
-                    scaled_norms.append(float(backend.xp.sum(scaled * scaled)))
+                    scaled_norms.append(backend.xp.sum(scaled * scaled))
         if not scaled_norms:
             raise RuntimeError("SAM.first_step needs gradients: call backward() first")
-        norm = math.sqrt(math.fsum(scaled_norms))
+        # one host read for all layers (ε's scale is a scalar of the rule), summed exactly
+        norm = math.sqrt(math.fsum(backend.to_host(backend.xp.stack(scaled_norms)).tolist()))
         updates = []
         for group in self.param_groups:
             scale = group["rho"] / (norm + self.eps)

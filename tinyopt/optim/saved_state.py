@@ -69,7 +69,10 @@ def copy_value(value, like=None):
     if is_array(value):
         if like is None:
             return value.copy()
-        return backend.xp.array(value, dtype=like.dtype, copy=True)
+        target = backend.device_of(like)
+        if backend.device_of(value) != target:  # GPU state into CPU parameters, or back
+            value = backend.asarray(backend.move_to(value, target))
+        return value.astype(like.dtype, copy=True)
     return copy.deepcopy(value)
 
 

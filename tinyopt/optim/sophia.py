@@ -77,9 +77,9 @@ def win_rate(optimizer, momentum, bound):
         for param in group["params"]:
             if param.grad is not None:
                 state = optimizer.state[param]
-                kept += int(xp.sum(xp.abs(state[momentum]) < bound(group, state)))
+                kept = kept + xp.sum(xp.abs(state[momentum]) < bound(group, state))  # on the device
                 total += param.array.size
-    return kept / total if total else None
+    return int(backend.to_host(kept)) / total if total else None  # one host read per step
 
 
 def sample_labels(logits):

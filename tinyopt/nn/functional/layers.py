@@ -52,7 +52,7 @@ def embedding(indices, weight, padding_idx=None):
     data = indices.array if isinstance(indices, Tensor) else backend.asarray(indices)
     if data.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be integers, got dtype {data.dtype}")
-    if data.size and (data.min() < 0 or data.max() >= weight.shape[0]):
+    if data.size and backend.host_bool((data.min() < 0) | (data.max() >= weight.shape[0])):
         raise IndexError(f"embedding: indices must be in [0, {weight.shape[0]}), got values in "
                          f"[{data.min()}, {data.max()}]")
     rows = weight[data]

@@ -84,7 +84,7 @@ def _class_indices(name, target, input_shape, loss_shape, classes, ignore_index)
         raise ValueError(f"{name}: input of shape {input_shape} needs a target of shape "
                          f"{loss_shape}, got target of shape {data.shape}")
     valid = data[data != ignore_index]
-    if valid.size and (valid.min() < 0 or valid.max() >= classes):
+    if valid.size and backend.host_bool((valid.min() < 0) | (valid.max() >= classes)):
         raise IndexError(f"{name}: target values must be in [0, {classes}) or equal "
                          f"ignore_index={ignore_index}, got values in "
                          f"[{valid.min()}, {valid.max()}]")
@@ -119,9 +119,9 @@ def _class_loss(name, scores, target, weight, ignore_index, reduction, label_smo
         smooth = ew.where(keep, -per_class.sum(dim=1), 0.0)
         loss = (1 - label_smoothing) * loss + (label_smoothing / classes) * smooth
     if reduction == "mean":
-        total = float(target_weight.sum())
+        total = target_weight.sum()  # stays on the device (no sync per step)
         # every target ignored (or weighted 0): 0 / 0, which PyTorch returns as nan
-        return loss.sum() / total if total else loss.sum() * float("nan")
+        return loss.sum() / xp.where(total == 0, xp.nan, total)
     return loss.sum() if reduction == "sum" else loss.reshape(loss_shape)
 
 

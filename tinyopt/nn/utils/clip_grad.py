@@ -63,7 +63,7 @@ def get_total_norm(arrays, norm_type=2.0, error_if_nonfinite=False):
 def grad_norm(parameters, norm_type=2.0):
     """The total ``norm_type``-norm of the gradients of ``parameters`` (those that have one)."""
     grads = [p.grad.array for p in _as_list(parameters) if p.grad is not None]
-    return float(get_total_norm(grads, norm_type))
+    return float(backend.to_host(get_total_norm(grads, norm_type)))  # a host read (GPU: a sync)
 
 
 def clip_grads_with_norm_(parameters, max_norm, total_norm):
@@ -104,7 +104,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     if grads:
         dtype = backend.xp.result_type(*grads)
         clip_grads_with_norm_(parameters, dtype.type(max_norm), backend.xp.asarray(total, dtype))
-    return float(total)
+    return float(backend.to_host(total))  # a host read (PyTorch returns a tensor: no GPU sync)
 
 
 def clip_grad_value_(parameters, clip_value, foreach=None):
@@ -118,4 +118,5 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
 
 def weight_norm(parameters, norm_type=2.0):
     """The total ``norm_type``-norm of the parameters' values (what ``fit`` records per step)."""
-    return float(get_total_norm([p.array for p in _as_list(parameters)], norm_type))
+    return float(backend.to_host(get_total_norm([p.array for p in _as_list(parameters)],
+                                                norm_type)))  # a host read (GPU: a sync)
