@@ -204,7 +204,7 @@ def test_autograd_and_layers_on_the_strict_backend(case, on_backend):
 
 # ------------------------------------------------------------------ fit on the digits
 KNOWN_HOST_READS = {
-    ("train.py", "step"): "loss.item() for the history, once per batch",
+    ("train_steps.py", "_checked"): "loss.item() for the history, once per batch",
     ("clip_grad.py", "grad_norm"): "the gradient norm fit records, per step",
     ("clip_grad.py", "weight_norm"): "the weight norm fit records, per step",
     ("loss.py", "_class_indices"): "cross_entropy's check that class indices are in range",
@@ -250,7 +250,7 @@ def test_fit_on_the_digits_on_the_strict_backend(kind, on_backend, monkeypatch):
         f"new host reads in fit: {set(library_sites) - set(KNOWN_HOST_READS)}")
     steps = len(history.steps["loss"])
     assert library_sites[("clip_grad.py", "grad_norm")] == steps
-    assert library_sites[("train.py", "step")] == steps
+    assert library_sites[("train_steps.py", "_checked")] == steps
 
 
 # ------------------------------------------------------------------ state across devices

@@ -205,7 +205,6 @@ def move_to(array, target):
     """``array`` on ``target`` (a ``device``): the same array when already there."""
     if device_of(array) == target:
         return array
-    global xp
     if target.type == "cpu":
         return to_host(array).view(_MovedToHost)
     if xp.__name__ == "tinyopt.strict":  # the CPU stand-in plays the GPU

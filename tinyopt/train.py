@@ -32,6 +32,7 @@ import sys
 import time
 from collections import defaultdict
 
+from . import backend
 from .autograd import no_grad
 from .amp import PRECISIONS, LowPrecisionModel
 from .callbacks import HOOKS, hooks
