@@ -17,14 +17,14 @@ def make(fast=False):
         figure, (loss_axis, xyz_axis) = new_figure(1, 2, panel_size=(7.0, 4.8))
         for free, label in enumerate(("AdamW + warmup-cosine", "schedule-free AdamW")):
             model, losses, yz = deep_mlp(3), [], []
-            opt = (optim.AdamWScheduleFree(model.parameters(), lr=3e-3, warmup_steps=50) if free
+            opt = (optim.AdamWScheduleFree(model.parameters(), lr=3e-3, warmup_steps=20) if free
                    else optim.AdamW(model.parameters(), lr=3e-3))
             record = SimpleNamespace(  # per epoch the test loss at x, per step one weight's y, z
                 on_epoch_end=lambda *_: (free and opt.eval(), losses.append(evaluate(
                     model, ce, test)["loss"]), free and opt.train()), on_step_end=lambda *_: free
                 and yz.append((model[2].weight.array[0, 0], opt.state[model[2].weight]["z"][0, 0])))
             fit(model, ce, opt, train, epochs=epochs, progress=False, callbacks=[record],
-                scheduler=None if free else WarmupCosineLR(opt, 50, epochs * len(train)),
+                scheduler=None if free else WarmupCosineLR(opt, 20, epochs * len(train)),
                 scheduler_interval="batch")
             loss_axis.plot(range(1, epochs + 1), losses, color=color(free), marker="o",
                            label=f"{label}: {losses[-1]:.3f}")
