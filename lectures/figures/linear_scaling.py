@@ -3,7 +3,7 @@ rate of batch 32 kept, scaled by √k, or by k (the linear scaling rule); only l
 from _sweep import sweep
 from tinyopt.viz import new_figure
 from tinyopt.viz.sweeps import sweep_summary
-from tinyopt.viz.style import color, lecture_style, line_style, log_scale
+from tinyopt.viz.style import color, lecture_style, line_style
 
 
 def make(fast=False):
@@ -22,7 +22,8 @@ def make(fast=False):
                       label={"none": "lr 0.02 kept", "sqrt": "lr × √k",
                              "linear": "lr × k (linear rule)"}[rule])
         axis.set_xscale("log", base=2)
-        log_scale(axis, "x")
+        axis.set_xticks([int(size) for size in values.split(",")], values.split(","))
+        axis.minorticks_off()
         axis.set(xlabel="batch size (k = batch size / 32)", ylabel="test accuracy (%)",
                  title=f"8x8 digits, MLP {hidden}-{hidden}, momentum 0.9, {epochs} epochs")
         axis.legend(loc="lower left")

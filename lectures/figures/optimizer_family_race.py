@@ -3,8 +3,8 @@ each at a rate that suits it. SGD is still on its way; momentum and Nesterov get
 slows as its rate shrinks; RMSprop's first step is 10 lr (its v starts at zero, no bias
 correction), Adam and AdamW follow the valley (AdamW's decay pulls towards the origin); Lion's
 fixed-size sign steps, at a twentieth of Adam's rate, get there too."""
-from tinyopt import landscapes, optim
-from tinyopt.viz import plot_trajectories
+from _race import race
+from tinyopt import optim
 
 OPTIMIZERS = {
     "SGD, lr 0.001": lambda p: optim.SGD(p, lr=1e-3),
@@ -19,10 +19,6 @@ OPTIMIZERS = {
 
 
 def make(fast=False):
-    rosenbrock = landscapes.get("rosenbrock")
-    paths = {label: landscapes.trajectory(rosenbrock, build, rosenbrock.starts[0],
-                                          100 if fast else 300)
-             for label, build in OPTIMIZERS.items()}
-    figure = plot_trajectories(rosenbrock, paths, columns=3)
+    figure = race("rosenbrock", OPTIMIZERS, 100 if fast else 300)
     figure.axes[6].title.set_color("#A08C00")  # the palette's yellow is unreadable as text
     return figure

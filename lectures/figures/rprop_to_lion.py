@@ -2,8 +2,8 @@
 deck's RProp (m = J/‖J‖ + μm: every step the same length, lr), RMSProp with momentum, Adam v0
 (its first step is 45 lr long: v starts at zero), Adam, AdamW, Lion (sign steps)."""
 from _deck_optimizers import AdamV0, DeckRProp
-from tinyopt import landscapes, optim
-from tinyopt.viz import plot_trajectories
+from _race import race
+from tinyopt import optim
 
 OPTIMIZERS = {
     "RProp (deck), lr 0.003": lambda p: DeckRProp(p, lr=3e-3, momentum=0.9),
@@ -16,8 +16,4 @@ OPTIMIZERS = {
 
 
 def make(fast=False):
-    rosenbrock = landscapes.get("rosenbrock")
-    paths = {label: landscapes.trajectory(rosenbrock, build, rosenbrock.starts[0],
-                                          100 if fast else 300)
-             for label, build in OPTIMIZERS.items()}
-    return plot_trajectories(rosenbrock, paths, columns=3)
+    return race("rosenbrock", OPTIMIZERS, 100 if fast else 300)

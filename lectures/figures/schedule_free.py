@@ -1,5 +1,5 @@
-"""Deck 001, "The Road Less Scheduled": schedule-free AdamW (no schedule, evaluated at x) as good as
-AdamW with warmup-cosine; one weight's z (Adam iterate), y (gradient point), x (average of z)."""
+"""Deck 001, "The Road Less Scheduled": schedule-free AdamW (no schedule, evaluated at x) is as
+good as AdamW + warmup-cosine; one weight's z (Adam iterate), y (gradient point), x (z's mean)."""
 from types import SimpleNamespace
 
 import numpy
@@ -22,7 +22,7 @@ def make(fast=False):
             record = SimpleNamespace(  # per epoch the test loss at x, per step one weight's y, z
                 on_epoch_end=lambda *_: (free and opt.eval(), losses.append(evaluate(
                     model, ce, test)["loss"]), free and opt.train()), on_step_end=lambda *_: free
-                and yz.append((model[2].weight.array[0, 0], opt.state[model[2].weight]["z"][0, 0])))
+                and yz.append((model[2].weight.array[0, 0], opt.state[model[2].weight]["z"][0][0])))
             fit(model, ce, opt, train, epochs=epochs, progress=False, callbacks=[record],
                 scheduler=None if free else WarmupCosineLR(opt, 20, epochs * len(train)),
                 scheduler_interval="batch")
@@ -30,7 +30,7 @@ def make(fast=False):
                            label=f"{label}: {losses[-1]:.3f}")
         y, z = numpy.array(yz).T
         for index, (name, values) in enumerate((("x (evaluated)", (y - 0.1 * z) / 0.9),
-                                                ("y (gradient here)", y), ("z (Adam iterate)", z))):
+                                                ("y (gradient)", y), ("z (Adam iterate)", z))):
             xyz_axis.plot(values, color=color(index + 2), linewidth=1.5, label=name)
         loss_axis.set(xlabel="epoch", ylabel="test loss", yscale="log",
                       title="3-layer MLP, 8x8 digits")

@@ -1,6 +1,6 @@
 """Deck 001, "Reduce on plateau": the rate is cut (× 0.3) whenever the validation loss has not
-improved for 3 epochs — a real run (3-layer net, digits, SGD momentum 0.9); each cut shows as a step in
-the rate (bottom) just after the validation loss (top) stopped falling."""
+improved for 3 epochs, in a real run (3-layer net, digits, SGD momentum 0.9): each step down in
+the rate (bottom) comes just after the validation loss (top) stopped falling."""
 import numpy
 from _digits import deep_mlp, loaders
 from tinyopt import nn, optim
@@ -20,9 +20,9 @@ def make(fast=False):
                   scheduler_metric="val_loss")
     epochs = numpy.arange(1, len(history.epochs["val_loss"]) + 1)
     steps = numpy.arange(1, len(history.steps["lr"]) + 1) / len(train)
-    cuts = [(round(float(s), 2), lr) for s, lr, before in zip(steps[1:], history.steps["lr"][1:],
-                                                                history.steps["lr"]) if lr < before]
-    print("rate cut at epoch (x.xx), new rate:", cuts)
+    lrs = history.steps["lr"]
+    cuts = [f"{s:.2f}: {lr:.3g}" for s, lr, before in zip(steps[1:], lrs[1:], lrs) if lr < before]
+    print("rate cut at epoch: new rate", ", ".join(cuts))
     with lecture_style():
         figure, (loss_axis, lr_axis) = new_figure(2, 1, panel_size=(9.0, 3.6), sharex=True)
         loss_axis.plot(epochs, history.epochs["val_loss"], color=color(0), marker="o",
