@@ -55,16 +55,16 @@ def test_each_script_draws_its_panels_finite_and_fitting(path):
     assert artists_outside(figure) == []
 
 
-def test_render_writes_one_file_per_script_and_format(tmp_path, monkeypatch):
+def test_render_writes_one_file_per_script(tmp_path, monkeypatch):
     with tinyopt.viz.lecture_style():
         figure, axis = tinyopt.viz.new_figure()
     axis.plot([0, 1], [1, 0])
     stub = type(sys)("stub")
     stub.make = lambda fast: figure
     monkeypatch.setattr(render, "load", lambda path: stub)
-    render.main(["--fast", "--out", str(tmp_path), "--format", "png", "svg"])
+    render.main(["--fast", "--out", str(tmp_path), "--format", "png"])
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        f"{path.stem}.{fmt}" for path in render.scripts() for fmt in ("png", "svg"))
+        f"{path.stem}.{fmt}" for path in render.scripts() for fmt in ("png",))
 
 
 @pytest.mark.parametrize("executor", ["numpy", "numba"])
