@@ -1,20 +1,25 @@
 """Render the deck figures: ``python lectures/figures/render.py [--fast] [--format png svg]``.
 
-Every ``*.py`` here but this one defines ``make(fast=False)`` returning a Figure; each is
+Every ``*.py`` here but this one and the ``_*.py`` helpers (shared models, data, the
+deck's own optimizer variants) defines ``make(fast=False)`` returning a Figure; each is
 written next to its script (``momentum_vs_sgd.png``, ...). ``--fast`` is for CI: short runs.
 """
 import argparse
 import importlib.util
+import sys
 from pathlib import Path
 
 from tinyopt.viz import save_figure
 
 HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))  # the scripts import the _*.py helpers beside them
 
 
 def scripts():
     """The figure scripts, by name."""
-    return sorted(path for path in HERE.glob("*.py") if path.name != "render.py")
+    return sorted(path for path in HERE.glob("*.py")
+                  if path.name != "render.py" and not path.name.startswith("_"))
 
 
 def load(path):
