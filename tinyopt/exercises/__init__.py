@@ -22,12 +22,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import chapters, gradients, grader, lr_range, report, schedules
+from . import (chapters, comparisons, gradients, grader, large_batch, lr_range, report,
+               schedules, warmup)
 from .optimizers import EXERCISES as _OPTIMIZERS
 
 _CATALOG = {exercise.name: exercise for exercise in
             _OPTIMIZERS + schedules.EXERCISES + gradients.EXERCISES + lr_range.EXERCISES
-            + chapters.EXERCISES}
+            + chapters.EXERCISES + large_batch.EXERCISES + comparisons.EXERCISES
+            + warmup.EXERCISES}
 DEFAULT_TIMEOUT = 60.0
 
 
