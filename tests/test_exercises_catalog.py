@@ -61,6 +61,7 @@ def _variant(tmp_path, number):
 
 @pytest.mark.parametrize("number", range(len(VARIANTS)),
                          ids=[f"{v[0]}: {v[4]}" for v in VARIANTS])
+@pytest.mark.filterwarnings("ignore:Detected call of `lr_scheduler.step")  # the variant's own
 def test_wrong_variant_caught_at_its_step_with_its_diagnosis(tmp_path, number):
     name, _, _, _, mistake, case, step = VARIANTS[number][:7]
     result = grade_file(name, _variant(tmp_path, number))

@@ -1,58 +1,43 @@
+"""Written without schedulers: each step sets the rate from the schedule's closed form."""
+import math
+
+import numpy as np
+
 import tinyopt
 from tinyopt import nn, optim
-from tinyopt.optim import lr_scheduler
 
-SCHEDULES = ["constant", "step", "cosine"]
-
-
-def make_scheduler(name, optimizer, total_steps, lr):
-    if name == "constant":
-        return None
-    if name == "step":
-        return lr_scheduler.StepLR(optimizer, step_size=total_steps // 3, gamma=0.1)
-    return lr_scheduler.CosineAnnealingLR(optimizer, T_max=total_steps)
-
-
-def train(model, optimizer, scheduler, train_batches, epochs):
-    loss_fn = nn.CrossEntropyLoss()
-    curve = []
-    for epoch in range(epochs):
-        total = 0.0
-        for x, y in train_batches:
-            optimizer.zero_grad()
-            loss = loss_fn(model(x), y)
-            loss.backward()
-            optimizer.step()
-            if scheduler is not None:
-                scheduler.step()
-            total += loss.item()
-        curve.append(total / len(train_batches))
-    return curve
-
-
-def test_accuracy(model, x, y):
-    with tinyopt.no_grad():
-        predicted = model(x).array.argmax(axis=1)
-    return float((predicted == y.array).mean())
+RATES = {"constant": lambda lr, t, T: lr,
+         "step": lambda lr, t, T: lr * 0.1 ** (t // (T // 3)),
+         "cosine": lambda lr, t, T: lr * (1 + math.cos(math.pi * t / T)) / 2}
 
 
 def schedule_comparison(make_model, train_batches, test_set, epochs, lr, target):
-    total_steps = epochs * len(train_batches)
-    loss, accuracy, reached = {}, {}, {}
-    for name in SCHEDULES:
+    T = epochs * len(train_batches)
+    loss_fn = nn.CrossEntropyLoss()
+    curves, accuracy = {}, {}
+    for name, rate in RATES.items():
         model = make_model()
         optimizer = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
-        scheduler = make_scheduler(name, optimizer, total_steps, lr)
-        loss[name] = train(model, optimizer, scheduler, train_batches, epochs)
-        accuracy[name] = test_accuracy(model, *test_set)
-        below = [e for e, value in enumerate(loss[name], start=1) if value < target]
-        reached[name] = below[0] if below else None
-    best = SCHEDULES[0]
-    for name in SCHEDULES:
-        if accuracy[name] > accuracy[best]:
-            best = name
-    candidates = [(reached[n], loss[n][reached[n] - 1], i) for i, n in enumerate(SCHEDULES)
-                  if reached[n] is not None]
-    fastest = SCHEDULES[min(candidates)[2]] if candidates else None
-    return {"loss": loss, "test_accuracy": accuracy, "epochs_to_target": reached,
-            "best": best, "fastest": fastest}
+        curves[name] = []
+        for epoch in range(epochs):
+            losses = []
+            for i, (x, y) in enumerate(train_batches):
+                t = epoch * len(train_batches) + i
+                for group in optimizer.param_groups:
+                    group["lr"] = rate(lr, t, T)
+                optimizer.zero_grad()
+                loss = loss_fn(model(x), y)
+                loss.backward()
+                optimizer.step()
+                losses.append(loss.item())
+            curves[name].append(float(np.mean(losses)))
+        x_test, y_test = test_set
+        with tinyopt.no_grad():
+            logits = model(x_test).array
+        accuracy[name] = float(np.mean(logits.argmax(axis=1) == y_test.array))
+    reached = {n: next((e + 1 for e, v in enumerate(c) if v < target), None)
+               for n, c in curves.items()}
+    ranked = sorted((reached[n], curves[n][reached[n] - 1], n) for n in RATES
+                    if reached[n] is not None)
+    return {"loss": curves, "test_accuracy": accuracy, "epochs_to_target": reached,
+            "best": max(RATES, key=accuracy.get), "fastest": ranked[0][2] if ranked else None}
