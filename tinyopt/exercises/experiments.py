@@ -85,21 +85,22 @@ def number(value, what):
 
 
 def entry(result, key, function_name, shape):
-    """``result[key]``, or a ``TypeError`` saying what ``function_name`` must return."""
+    """``result[key]``, or a ``TypeError``/``ValueError`` saying what ``function_name`` must
+    return."""
     if not isinstance(result, dict):
         raise TypeError(f"{function_name} must return a dict (keys: {shape}), returned "
                         f"{type(result).__name__}")
     if key not in result:
-        raise KeyError(f"{function_name}'s result has no {key!r} (it has "
+        raise ValueError(f"{function_name}'s result has no {key!r} (it has "
                        f"{', '.join(map(repr, result)) or 'no keys'}); expected keys: {shape}")
     return result[key]
 
 
 def per_arm(value, arms, what):
-    """``value[arm]`` for each arm, or a ``KeyError`` naming the missing arms."""
+    """``value[arm]`` for each arm, or a ``ValueError`` naming the arms expected."""
     if not isinstance(value, dict) or set(arms) - set(value):
         have = ", ".join(map(repr, value)) if isinstance(value, dict) else type(value).__name__
-        raise KeyError(f"{what} must be a dict with an entry per arm {', '.join(arms)}; "
+        raise ValueError(f"{what} must be a dict with an entry per arm {', '.join(arms)}; "
                        f"got {have}")
     return [value[arm] for arm in arms]
 
