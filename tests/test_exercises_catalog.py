@@ -1,4 +1,4 @@
-"""Every exercise (optimizers, schedules, gradients): references pass, skeletons say "not implemented", correct student
+"""Every exercise (optimizers, schedules, gradients, experiments): references pass, skeletons say "not implemented", correct student
 solutions in every style pass, and wrong ones are caught at the right step with the right
 diagnosis."""
 from pathlib import Path

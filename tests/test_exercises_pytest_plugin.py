@@ -15,8 +15,8 @@ CLIP = (SOLUTIONS / "clip_grad_norm.py").read_text()
 def run_pytest(cwd, *args):
     """``pytest -p tinyopt.exercises.pytest_plugin ARGS`` in ``cwd`` (this tinyopt first on the
     path): ``(exit status, output)``."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
-           "PYTHONDONTWRITEBYTECODE": "1"}
+    path = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
+    env = {**os.environ, "PYTHONPATH": path, "PYTHONDONTWRITEBYTECODE": "1"}
     done = subprocess.run([sys.executable, "-m", "pytest", "-p", "tinyopt.exercises.pytest_plugin",
                            "-p", "no:cacheprovider", "-v", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=600)

@@ -9,8 +9,10 @@ From a shell: ``tinyopt exercises start adam my_work/`` and
 ``tinyopt check adam --file my_work/adam.py``. Each exercise lives in a
 skeleton (``skeletons/``) with the parts to write raising
 ``NotImplementedError("exercise: ...")``; the reference solution is
-tinyopt's own implementation (``tinyopt.optim``), out of the skeleton's
-way. ``check`` runs the student's file in a subprocess with a timeout;
+tinyopt's own implementation (``tinyopt.optim``; for the experiments, the
+reference runs in ``comparisons``, ``large_batch`` and ``warmup``), out of
+the skeleton's way. Course staff grade a folder of submissions with
+``pytest --exercises DIR`` (``pytest_plugin``). ``check`` runs the student's file in a subprocess with a timeout;
 ``check(name, solution=MyAdam)`` grades a class defined in a notebook, in
 this process (no timeout then).
 """
