@@ -158,13 +158,11 @@ def evaluate_comparison(name, arms, function, case, steps, progress):
     for epoch in range(arguments["epochs"]):
         experiments.record(steps, f"epoch {epoch + 1}", {
             f"{arm}: mean training loss": c[epoch] for arm, c in zip(arms, curves)})
-    accuracies = experiments.per_arm(get("test_accuracy"), arms, "test_accuracy")
-    reached = experiments.per_arm(get("epochs_to_target"), arms, "epochs_to_target")
-    summary = {f"{arm}: test accuracy": experiments.number(a, f"test_accuracy[{arm!r}]")
-               for arm, a in zip(arms, accuracies)}
-    summary.update({f"{arm}: epochs to target (None as -1)":
-                    experiments.count_or_none(r, f"epochs_to_target[{arm!r}]")
-                    for arm, r in zip(arms, reached)})
+    summary = {**experiments.labelled(get("test_accuracy"), arms, "test_accuracy",
+                                      "test accuracy"),
+               **experiments.labelled(get("epochs_to_target"), arms, "epochs_to_target",
+                                      "epochs to target (None as -1)",
+                                      experiments.count_or_none)}
     listed = ", ".join(f"{i} {arm}" for i, arm in enumerate(arms))
     summary[f"best (as its index: {listed})"] = experiments.choice(get("best"), arms, "best")
     fastest = get("fastest")

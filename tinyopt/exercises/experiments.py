@@ -105,6 +105,13 @@ def per_arm(value, arms, what):
     return [value[arm] for arm in arms]
 
 
+def labelled(value, arms, key, label, convert=number):
+    """``{"<arm>: <label>": convert(value[arm])}`` for every arm, ``value`` being the student's
+    ``result[key]`` (the summary quantities of a recorded step)."""
+    return {f"{arm}: {label}": convert(v, f"{key}[{arm!r}]")
+            for arm, v in zip(arms, per_arm(value, arms, key))}
+
+
 def curve(values, length, what):
     """A list of ``length`` numbers, or a ``ValueError`` saying how many there are."""
     values = [number(v, what) for v in values]

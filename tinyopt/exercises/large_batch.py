@@ -122,12 +122,10 @@ def evaluate_large_batch(function, case, steps, progress):
     for i, lr in enumerate(kwargs["lrs"]):
         experiments.record(steps, f"lr={lr:g}", {f"{n}: final loss": c[i]
                                                  for n, c in zip(OPTIMIZERS, losses)})
-    summary = {f"{n}: lrs that train": experiments.number(v, f"lrs_that_train[{n!r}]")
-               for n, v in zip(OPTIMIZERS, experiments.per_arm(get("lrs_that_train"), OPTIMIZERS,
-                                                               "lrs_that_train"))}
-    summary.update({f"{n}: best lr": experiments.number(v, f"best_lr[{n!r}]") for n, v in
-                    zip(OPTIMIZERS, experiments.per_arm(get("best_lr"), OPTIMIZERS, "best_lr"))})
-    experiments.record(steps, "summary", summary)
+    experiments.record(steps, "summary", {
+        **experiments.labelled(get("lrs_that_train"), OPTIMIZERS, "lrs_that_train",
+                               "lrs that train"),
+        **experiments.labelled(get("best_lr"), OPTIMIZERS, "best_lr", "best lr")})
     curves = [experiments.curve(c, kwargs["steps"], f"mixed_precision[{p!r}]") for p, c in
               zip(["float32", "bfloat16"], experiments.per_arm(
                   get("mixed_precision"), ["float32", "bfloat16"], "mixed_precision"))]

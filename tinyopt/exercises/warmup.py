@@ -121,13 +121,11 @@ def evaluate_warmup(function, case, steps, progress):
         values = {f"{r}: loss": c[step] for r, c in zip(RUNS, losses)}
         values.update({f"{r}: gradient norm": c[step] for r, c in zip(RUNS, norms)})
         experiments.record(steps, f"step {step + 1}", values)
-    summary = {f"{r}: largest gradient norm": experiments.number(v, f"max_grad_norm[{r!r}]")
-               for r, v in zip(RUNS, experiments.per_arm(get("max_grad_norm"), RUNS,
-                                                         "max_grad_norm"))}
-    summary.update({f"{r}: mean loss of the last 5 steps": experiments.number(
-        v, f"final_loss[{r!r}]") for r, v in zip(RUNS, experiments.per_arm(
-            get("final_loss"), RUNS, "final_loss"))})
-    experiments.record(steps, "summary", summary)
+    experiments.record(steps, "summary", {
+        **experiments.labelled(get("max_grad_norm"), RUNS, "max_grad_norm",
+                               "largest gradient norm"),
+        **experiments.labelled(get("final_loss"), RUNS, "final_loss",
+                               "mean loss of the last 5 steps")})
 
 
 EXERCISES = [FunctionExercise(
