@@ -1,4 +1,4 @@
-"""Every exercise (optimizers, schedules, gradients): references pass, skeletons say "not implemented", correct student
+"""Every exercise (optimizers, schedules, gradients, experiments): references pass, skeletons say "not implemented", correct student
 solutions in every style pass, and wrong ones are caught at the right step with the right
 diagnosis."""
 from pathlib import Path
@@ -61,6 +61,7 @@ def _variant(tmp_path, number):
 
 @pytest.mark.parametrize("number", range(len(VARIANTS)),
                          ids=[f"{v[0]}: {v[4]}" for v in VARIANTS])
+@pytest.mark.filterwarnings("ignore:Detected call of `lr_scheduler.step")  # the variant's own
 def test_wrong_variant_caught_at_its_step_with_its_diagnosis(tmp_path, number):
     name, _, _, _, mistake, case, step = VARIANTS[number][:7]
     result = grade_file(name, _variant(tmp_path, number))
@@ -70,9 +71,10 @@ def test_wrong_variant_caught_at_its_step_with_its_diagnosis(tmp_path, number):
     assert [d["mistake"] for d in result.report["diagnosis"]] == ([mistake] if mistake else [])
     if failure["kind"] == "length":
         assert "the first 30 agree" in result.text
-    else:
-        at = f"step={step - 1}," if name in ("warmup_cosine", "one_cycle") else f"step {step},"
-        assert at in result.text
+    elif name in ("warmup_cosine", "one_cycle"):
+        assert f"step={step - 1}," in result.text
+    else:  # an experiment labels its steps (epoch 3, lr=0.3, summary)
+        assert f"{failure.get('at', f'step {step}')}, " in result.text
     if mistake:
         assert f"diagnosis: {mistake}:" in result.text
     else:
@@ -109,3 +111,36 @@ def test_mistake_replays_differ_from_the_reference():
             replayed = exercise.replay(mistake.factory)
             assert grader.first_divergence(expected, replayed, exercise.cases,
                                            compare_state=False), (name, mistake_name)
+
+
+@pytest.mark.parametrize("centered", [False, True])
+def test_rmsprop_nesterov_reference_is_torchs_rmsprop_step_fed_into_nesterov_sgd(centered):
+    # The bonus has no torch.optim option; its definition (optax's rmsprop(nesterov=True)):
+    # torch's RMSprop scaled gradient g/s, then torch's SGD Nesterov look-ahead on it.
+    torch = pytest.importorskip("torch")
+    import numpy as np
+
+    import tinyopt
+    from tinyopt import nn
+    from tinyopt.exercises.optimizers.adaptive import RMSpropWithNesterov
+    rng = np.random.default_rng(0)
+    start, grads = rng.normal(size=(3, 4)), [rng.normal(size=(3, 4)) for _ in range(15)]
+    param = nn.Parameter(tinyopt.tensor(start.copy()))
+    ours = RMSpropWithNesterov([param], lr=0.01, alpha=0.9, eps=1e-3, weight_decay=0.1,
+                               momentum=0.9, centered=centered, nesterov=True)
+    ours.executor = "numpy"  # as the grader runs it (the composed rule is no numba kernel)
+    scratch = torch.zeros(3, 4, dtype=torch.float64, requires_grad=True)
+    scaling = torch.optim.RMSprop([scratch], lr=1.0, alpha=0.9, eps=1e-3, centered=centered)
+    theta = torch.tensor(start.copy(), requires_grad=True)
+    nesterov = torch.optim.SGD([theta], lr=0.01, momentum=0.9, nesterov=True)
+    for g in grads:
+        param.grad = tinyopt.tensor(g)
+        ours.step()
+        before = scratch.detach().clone()
+        scratch.grad = torch.tensor(g) + 0.1 * theta.detach()  # the L2 term, on theta
+        scaling.step()
+        theta.grad = before - scratch.detach()  # g / s
+        nesterov.step()
+    np.testing.assert_allclose(param.array, theta.detach().numpy(), rtol=1e-12, atol=1e-14)
+    with pytest.raises(ValueError, match="nesterov=True requires momentum > 0"):
+        RMSpropWithNesterov([param], nesterov=True)

@@ -103,3 +103,34 @@ def test_cli_start_check_and_exit_codes(tmp_path, capsys):
     assert cli.main(["exercises", "list"]) == 0
     listing = capsys.readouterr().out
     assert all(f"  {name} " in listing for name in exercises.names())
+
+
+WARMUP = (SOLUTIONS / "warmup_comparison.py").read_text()
+
+
+def test_experiment_returning_the_wrong_shape_of_result(tmp_path):
+    # A missing quantity, a missing run, a curve of the wrong length: each one clear line.
+    for old, new, message in [
+            ('    return result', '    del result["grad_norm"]\n    return result',
+             "calling warmup_comparison failed: ValueError: warmup_comparison's result has no "
+             "'grad_norm' (it has 'loss', 'max_grad_norm', 'final_loss'); expected keys: loss, "
+             "grad_norm, max_grad_norm, final_loss"),
+            ('for run, warmup in (("no warmup", 0), ("warmup", warmup_steps)):',
+             'for run, warmup in (("warmup", warmup_steps),):',
+             "loss must be a dict with an entry per arm no warmup, warmup; got 'warmup'"),
+            ('result["loss"][run], result["grad_norm"][run] = losses, norms',
+             'result["loss"][run], result["grad_norm"][run] = losses[1:], norms',
+             "loss['no warmup'] must hold 30 values, holds 29")]:
+        assert WARMUP.count(old) == 1, old
+        path = student_file(tmp_path, WARMUP.replace(old, new), "warmup_comparison.py")
+        result = exercises.check("warmup_comparison", file=path)
+        assert not result.passed
+        assert message in result.text, result.text
+        assert "Traceback" not in result.text
+
+
+def test_experiment_check_passes_in_a_subprocess(tmp_path):
+    path = student_file(tmp_path, WARMUP, "warmup_comparison.py")
+    result = exercises.check("warmup_comparison", file=path)
+    assert result.passed, result.text
+    assert "both runs' loss and global gradient norm at every step" in result.text

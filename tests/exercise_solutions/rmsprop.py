@@ -4,9 +4,9 @@ from tinyopt.optim import Optimizer
 
 class RMSprop(Optimizer):
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
-                 centered=False):
+                 centered=False, nesterov=False):
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
-                                      momentum=momentum, centered=centered))
+                                      momentum=momentum, centered=centered, nesterov=nesterov))
 
     @tinyopt.no_grad()
     def step(self, closure=None):
@@ -31,6 +31,9 @@ class RMSprop(Optimizer):
                     s = state["v"].sqrt() + group["eps"]
                 if group["momentum"] > 0:
                     state["buf"].mul_(group["momentum"]).addcdiv_(g, s)
-                    p.add_(state["buf"], alpha=-group["lr"])
+                    if group["nesterov"]:
+                        p.add_(g / s + state["buf"] * group["momentum"], alpha=-group["lr"])
+                    else:
+                        p.add_(state["buf"], alpha=-group["lr"])
                 else:
                     p.addcdiv_(g, s, value=-group["lr"])

@@ -27,7 +27,7 @@ def main(args):
     if args.action == "list":
         for name in exercises.names():
             exercise = exercises.get(name)
-            print(f"  {name:<18} {exercise.title}: {exercise.goal}")
+            print(f"  {name:<22} {exercise.title}: {exercise.goal}")
         return
     try:
         path = exercises.start(args.name, args.dir)

@@ -9,8 +9,10 @@ From a shell: ``tinyopt exercises start adam my_work/`` and
 ``tinyopt check adam --file my_work/adam.py``. Each exercise lives in a
 skeleton (``skeletons/``) with the parts to write raising
 ``NotImplementedError("exercise: ...")``; the reference solution is
-tinyopt's own implementation (``tinyopt.optim``), out of the skeleton's
-way. ``check`` runs the student's file in a subprocess with a timeout;
+tinyopt's own implementation (``tinyopt.optim``; for the experiments, the
+reference runs in ``comparisons``, ``large_batch`` and ``warmup``), out of
+the skeleton's way. Course staff grade a folder of submissions with
+``pytest --exercises DIR`` (``pytest_plugin``). ``check`` runs the student's file in a subprocess with a timeout;
 ``check(name, solution=MyAdam)`` grades a class defined in a notebook, in
 this process (no timeout then).
 """
@@ -22,12 +24,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import chapters, gradients, grader, lr_range, report, schedules
+from . import (chapters, comparisons, gradients, grader, large_batch, lr_range, report,
+               schedules, warmup)
 from .optimizers import EXERCISES as _OPTIMIZERS
 
 _CATALOG = {exercise.name: exercise for exercise in
             _OPTIMIZERS + schedules.EXERCISES + gradients.EXERCISES + lr_range.EXERCISES
-            + chapters.EXERCISES}
+            + chapters.EXERCISES + large_batch.EXERCISES + comparisons.EXERCISES
+            + warmup.EXERCISES}
 DEFAULT_TIMEOUT = 60.0
 
 

@@ -61,10 +61,12 @@ class OptimizerExercise:
 
 @dataclass
 class FunctionCase:
-    """One fixed input of a function exercise: keyword arguments and a dtype."""
+    """One fixed input of a function exercise: keyword arguments, a dtype and, for an
+    experiment, its own ``tolerance`` ``(atol, rtol)`` (default: the dtype's)."""
     name: str
     kwargs: dict
     dtype: str = "float64"
+    tolerance: tuple = None
 
     def describe(self):
         """One line: the case's name and arguments."""
@@ -77,7 +79,8 @@ class FunctionExercise:
 
     ``evaluate(function, case, on_step)`` runs it on one case and returns the
     recorded steps ``[{"params": {quantity: array}, "state": {}, "at": label}]``;
-    it may raise (the harness records the failure)."""
+    it may raise (the harness records the failure). ``strict_diagnosis``: a mistake
+    is named only when it reproduces every recorded quantity (``grader.diagnose``)."""
     name: str
     title: str
     goal: str
@@ -87,6 +90,7 @@ class FunctionExercise:
     evaluate: object
     mistakes: dict = field(default_factory=dict)
     what: str = ""
+    strict_diagnosis: bool = False
     _replays: dict = field(default_factory=dict, repr=False)
 
     @property

@@ -16,7 +16,8 @@ as what the student most likely did.
 
 Tolerances (per element): float64 ``|got - expected| <= 1e-10 + 1e-8 |expected|``;
 float32 ``1e-6 + 1e-4 |expected|`` (the order of floating-point operations
-may differ from the reference's; the mistakes it must catch are larger).
+may differ from the reference's; the mistakes it must catch are larger). A
+case may set its own ``tolerance = (atol, rtol)`` (the experiments do).
 """
 import numpy as np
 
@@ -31,9 +32,18 @@ with alpha swapped is a difference of nearly equal numbers; in float32 its
 trajectory is noise), and the mistakes told apart differ far more."""
 
 
+def precision(case):
+    """What the comparisons of ``case`` take as ``dtype``: its own ``tolerance``, if it sets
+    one, else its dtype's name."""
+    return getattr(case, "tolerance", None) or case.dtype
+
+
 def _close(expected, got, dtype, slack=1):
-    """Elementwise: is ``got`` within ``slack`` tolerances of ``expected``? (NaN never is)."""
-    atol, rtol = (slack * t for t in TOLERANCES.get(str(dtype), TOLERANCES["float32"]))
+    """Elementwise: is ``got`` within ``slack`` tolerances of ``expected``? (NaN never is).
+    ``dtype``: a dtype name (its ``TOLERANCES``) or an ``(atol, rtol)`` pair."""
+    tolerance = dtype if isinstance(dtype, tuple) else \
+        TOLERANCES.get(str(dtype), TOLERANCES["float32"])
+    atol, rtol = (slack * t for t in tolerance)
     expected, got = np.asarray(expected, np.float64), np.asarray(got, np.float64)
     return np.abs(got - expected) <= atol + rtol * np.abs(expected)
 
@@ -107,7 +117,7 @@ def first_divergence(expected, got, cases, compare_state=True):
             have_step = have["steps"][step - 1]
             for name, value in want_step["params"].items():
                 found = _value_mismatch("param", _entry(name), value,
-                                        have_step["params"].get(name), case.dtype)
+                                        have_step["params"].get(name), precision(case))
                 if found:
                     return {**found, "case": number, "step": step, "name": name,
                             **({"at": want_step["at"]} if "at" in want_step else {})}
@@ -116,7 +126,7 @@ def first_divergence(expected, got, cases, compare_state=True):
             for name, want_state in want_step["state"].items():
                 have_state = have_step["state"].get(name, {})
                 if name not in mapping and want_state:
-                    mapping[name] = match_state_keys(want_state, have_state, case.dtype)
+                    mapping[name] = match_state_keys(want_state, have_state, precision(case))
                 for key, value in want_state.items():
                     theirs = mapping[name].get(key)
                     if theirs is None or theirs not in have_state:
@@ -124,7 +134,7 @@ def first_divergence(expected, got, cases, compare_state=True):
                                 "entry": f"state of {name}", "reference_key": key,
                                 "keys": sorted(have_state)}
                     found = _value_mismatch("state", f"state entry {theirs!r} of {name}", value,
-                                            have_state[theirs], case.dtype)
+                                            have_state[theirs], precision(case))
                     if found:
                         return {**found, "case": number, "step": step, "name": name,
                                 "reference_key": key}
@@ -136,15 +146,15 @@ def first_divergence(expected, got, cases, compare_state=True):
 
 def _agrees(want, have, name, dtype):
     """Does parameter ``name`` of the student's run (``have``, one case) equal ``want``'s at
-    every step the student reached?"""
+    every step the student reached that records it?"""
     if len(want["steps"]) < len(have["steps"]):
         return False
-    return all(_first_bad_element(w["params"][name], h["params"][name], dtype,
+    return all(_first_bad_element(w["params"][name], h["params"].get(name), dtype,
                                   DIAGNOSIS_SLACK) is None
-               for w, h in zip(want["steps"], have["steps"]))
+               for w, h in zip(want["steps"], have["steps"]) if name in w["params"])
 
 
-def diagnose(expected, got, cases, mistakes, replay, first):
+def diagnose(expected, got, cases, mistakes, replay, first, strict=False):
     """Names of the known mistakes that reproduce the student's parameters.
 
     ``mistakes`` maps a name to a ``Mistake``; ``replay(factory)`` runs it on the
@@ -154,6 +164,9 @@ def diagnose(expected, got, cases, mistakes, replay, first):
     the first divergence ``first`` (``(case, name)``) follows the mistake's.
     Only parameters are compared (a mistaken state may be named anything), on
     the float64 cases and the case of the first divergence (``DIAGNOSIS_SLACK``).
+    ``strict``: every quantity must follow the mistake's (an experiment's mistake
+    changes its whole run; a few discrete answers, such as which arm won, can
+    agree with a mistake by chance).
     """
     found = []
     for name, mistake in mistakes.items():
@@ -163,9 +176,10 @@ def diagnose(expected, got, cases, mistakes, replay, first):
                 zip(cases, expected["cases"], trajectory["cases"], got["cases"])):
             if case.dtype != "float64" and number != first[0]:
                 continue
-            for param in (want["steps"][0]["params"] if want["steps"] else ()):
-                if not (_agrees(wrong, have, param, case.dtype) or
-                        ((number, param) != first and _agrees(want, have, param, case.dtype))):
+            for param in dict.fromkeys(name for step in want["steps"] for name in step["params"]):
+                if not (_agrees(wrong, have, param, precision(case)) or
+                        (not strict and (number, param) != first and
+                         _agrees(want, have, param, precision(case)))):
                     matches = False
         if matches:
             found.append(name)
@@ -195,5 +209,6 @@ def grade(exercise, got):
         report["diagnosis"] = [{"mistake": name, "explanation": exercise.mistakes[name].explanation}
                                for name in diagnose(expected, got, exercise.cases,
                                                     exercise.mistakes, exercise.replay,
-                                                    _first_param(divergence))]
+                                                    _first_param(divergence),
+                                                    getattr(exercise, "strict_diagnosis", False))]
     return report

@@ -1,6 +1,7 @@
 """Exercises ``adagrad``, ``rmsprop`` and ``adadelta``: per-coordinate step sizes from squared
 gradients."""
-from ...optim import Adadelta, Adagrad, RMSprop
+from ...optim import Adadelta, Adagrad, Optimizer, RMSprop
+from ...optim.hyperparameters import check_flag
 from ..exercise import OptimizerExercise
 from ..harness import Case
 from ..mistakes import Mistake, altered_group, altered_rule, altered_scalars, replaced, sqrt
@@ -38,6 +39,52 @@ def _rmsprop_eps_inside(rule):
     return rmsprop_eps_inside
 
 
+def with_nesterov(base):
+    r"""``base`` (RMSprop, or RMSprop with a mistake injected) with the bonus option
+    ``nesterov``: Nesterov momentum on the RMS-scaled gradient, the look-ahead of
+    ``torch.optim.SGD(nesterov=True)`` applied to g / s::
+
+        b ← μ b + g / s;   θ ← θ - γ (g / s + μ b)
+
+    PyTorch's RMSprop has no such option; this is optax's ``rmsprop(momentum=μ,
+    nesterov=True, eps_in_sqrt=False)`` (lr outside the buffer, the same iterates at a
+    constant rate), tested against torch's RMSprop step fed into torch's Nesterov SGD.
+    The step comes from ``base``'s own rule: with g / s = b_new - μ b,
+    θ ← θ - γ ((1 + μ) b_new - μ b). Like the injected mistakes, the composed rule runs
+    on the NumPy executor, as the grader runs every optimizer."""
+    class WithNesterov(base):
+        def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
+                     centered=False, nesterov=False, *, maximize=False):
+            Optimizer.__init__(self, params, dict(
+                lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
+                centered=centered, nesterov=nesterov, maximize=maximize))
+
+        def _check_hyperparameters(self, group):
+            super()._check_hyperparameters(group)
+            check_flag("nesterov", group["nesterov"])
+            if group["nesterov"] and group["momentum"] <= 0:
+                raise ValueError(f"nesterov=True requires momentum > 0, got "
+                                 f"momentum={group['momentum']}")
+
+        def _prepare_update(self, param, group, state):
+            rule, arrays, scalars = super()._prepare_update(param, group, state)
+            return (_nesterov(rule) if group["nesterov"] else rule), arrays, scalars
+    WithNesterov.__name__ = WithNesterov.__qualname__ = "RMSprop"
+    return WithNesterov
+
+
+def _nesterov(rule):
+    def rmsprop_nesterov(p, g, v, b, g_avg, lr, alpha, eps, weight_decay, momentum, centered,
+                         maximize):
+        _, v, b_new, g_avg = rule(p, g, v, b, g_avg, 0.0, alpha, eps, weight_decay, momentum,
+                                  centered, maximize)
+        return p - lr * ((1 + momentum) * b_new - momentum * b), v, b_new, g_avg
+    return rmsprop_nesterov
+
+
+RMSpropWithNesterov = with_nesterov(RMSprop)
+
+
 def _adadelta_new_delta_acc(rule):
     """Adadelta scaling with √(u + ε) after u already took this step's Δ (wrong order)."""
     def adadelta_wrong_order(p, g, v, u, lr, rho, eps, weight_decay, maximize):
@@ -72,11 +119,11 @@ EXERCISES = [
                 "the accumulator G starts at initial_accumulator_value, not 0"),
         }),
     OptimizerExercise(
-        name="rmsprop", title="RMSprop (centered and momentum as the bonus)",
+        name="rmsprop", title="RMSprop (centered, momentum and Nesterov as the bonus)",
         class_name="RMSprop",
         goal="dividing by a running RMS of gradients; the centered variant divides by a "
              "running standard deviation",
-        reference=RMSprop, cases=[
+        reference=RMSpropWithNesterov, cases=[
             Case("alpha and lr", [([(3,), (2, 3)], {})], {"lr": 0.01, "alpha": 0.9}),
             Case("large eps, weight decay", [([(4,), (3, 2)], {})],
                  {"lr": 0.01, "eps": 0.1, "weight_decay": 0.1}, seed=1),
@@ -85,17 +132,24 @@ EXERCISES = [
                 {"lr": 0.01, "momentum": 0.9}, seed=2),
             Case("centered, float32", [([(4, 4), (6,)], {})],
                  {"lr": 1e-3, "centered": True}, dtype="float32", seed=3),
+            Case("Nesterov (the bonus), two groups, one centered", [
+                ([(3, 2)], {}), ([(4,)], {"centered": True})],
+                {"lr": 0.01, "momentum": 0.9, "nesterov": True}, seed=4),
         ],
         mistakes={
             "eps inside the square root": Mistake(
-                altered_rule(RMSprop, _rmsprop_eps_inside),
+                with_nesterov(altered_rule(RMSprop, _rmsprop_eps_inside)),
                 "you divide by sqrt(v + eps); PyTorch divides by sqrt(v) + eps"),
             "alpha and 1 - alpha swapped": Mistake(
-                altered_group(RMSprop, lambda group: {"alpha": 1 - group["alpha"]}),
+                with_nesterov(altered_group(RMSprop, lambda group: {"alpha": 1 - group["alpha"]})),
                 "v <- alpha*v + (1 - alpha)*g*g: alpha weighs the old average"),
             "centered ignored": Mistake(
-                altered_group(RMSprop, lambda group: {"centered": False}),
+                with_nesterov(altered_group(RMSprop, lambda group: {"centered": False})),
                 "centered=True divides by sqrt(v - g_avg**2) + eps, g_avg the running mean of g"),
+            "Nesterov look-ahead missing": Mistake(
+                altered_group(RMSpropWithNesterov, lambda group: {"nesterov": False}),
+                "with nesterov=True the step is lr * (g/s + momentum * b), b already updated: "
+                "the look-ahead adds momentum * b to the scaled gradient"),
         }),
     OptimizerExercise(
         name="adadelta", title="Adadelta", class_name="Adadelta",

@@ -1,4 +1,4 @@
-r"""Exercise rmsprop: RMSprop, as torch.optim.RMSprop (centered and momentum: the bonus).
+r"""Exercise rmsprop: RMSprop, as torch.optim.RMSprop (centered, momentum, Nesterov: the bonus).
 
 Write ``step()``. For each parameter (γ lr, α alpha, μ momentum, λ weight_decay)::
 
@@ -8,6 +8,11 @@ Write ``step()``. For each parameter (γ lr, α alpha, μ momentum, λ weight_de
     s ← √(v - ḡ²) + ε  if centered,  else  s ← √v + ε
     b ← μ b + g / s                 momentum only
     θ ← θ - γ b                     (θ ← θ - γ g / s when μ = 0)
+    θ ← θ - γ (g / s + μ b)         instead, if nesterov (bonus; needs μ > 0)
+
+Nesterov's look-ahead is SGD's (``torch.optim.SGD(nesterov=True)``) applied to the
+scaled gradient g / s; PyTorch's RMSprop has no such option, optax's
+``rmsprop(nesterov=True)`` is this one.
 
 Hint: ε sits outside the root, as in PyTorch (many notes put it inside).
 
@@ -19,9 +24,9 @@ from tinyopt.optim import Optimizer
 
 class RMSprop(Optimizer):
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
-                 centered=False):
+                 centered=False, nesterov=False):
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
-                                      momentum=momentum, centered=centered))
+                                      momentum=momentum, centered=centered, nesterov=nesterov))
 
     @tinyopt.no_grad()
     def step(self, closure=None):
