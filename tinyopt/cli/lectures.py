@@ -1,0 +1,48 @@
+"""``tinyopt lectures``: build the course's slide decks to self-contained HTML and PDF.
+
+``tinyopt lectures build`` turns each Markdown deck of ``lectures/decks`` into
+``NAME.html`` (reveal.js; opens from file:// with no network) and ``NAME.pdf``
+(one slide per page), every figure drawn by tinyopt while it builds. Needs a
+source checkout, ``npm ci --prefix lectures`` (reveal.js, KaTeX), node and
+Chromium (Debian's ``chromium``) and the ``lectures`` extra (Playwright).
+"""
+from pathlib import Path
+
+from . import common
+
+ACTIONS = ("build",)
+
+
+def add_arguments(parser):
+    """The ``lectures`` options."""
+    from ..lectures import deck_names
+    parser.add_argument("action", choices=ACTIONS, help="what to do: build")
+    parser.add_argument("--deck", choices=deck_names(), action="append", metavar="NAME",
+                        help="a deck to build, repeatable: " + ", ".join(deck_names()) +
+                             " (default: all)")
+    parser.add_argument("--out", type=Path, default=Path("tinyopt-output/lectures"),
+                        help="output folder (default tinyopt-output/lectures); a folder holding "
+                             "an earlier build of a deck is refused unless --overwrite")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace an earlier build's files in --out")
+    parser.add_argument("--fast", action="store_true",
+                        help="draw the figures' short versions (CI)")
+
+
+def check(args):
+    """Usage errors: a deck given twice."""
+    common.check_unique(args.deck or [], "deck")
+
+
+def main(args):
+    """Build each chosen deck; one line per deck with its slide count and build time."""
+    from ..lectures import DECKS, deck_names
+    from ..lectures.builder import build
+    chosen = args.deck or deck_names()
+    common.prepare_out(args, [f"{name}.{ext}" for name in chosen for ext in ("html", "pdf")])
+    files = []
+    for name in chosen:
+        built = build(DECKS / f"{name}.md", args.out, fast=args.fast)
+        print(f"{name}: {built.slides} slides in {built.seconds:.1f} s")
+        files += [built.html.name, built.pdf.name]
+    common.report_written(args.out, files)
