@@ -11,11 +11,12 @@ A small fixture deck exercises the same checks with the figure scripts that exis
 ``TINYOPT_LECTURE_FIGURES=DIR`` builds the course decks with the figure scripts in DIR instead.
 """
 import os
+import re
 from pathlib import Path
 
 import pytest
 
-from tinyopt.lectures import DECKS, FIGURES, deck_names
+from tinyopt.lectures import DECKS, FIGURES, LECTURES, deck_names
 
 pytest.importorskip("mistune")
 pytest.importorskip("playwright")
@@ -150,16 +151,11 @@ def chromium():
         pytest.skip("no Chromium on this machine (Debian: apt-get install chromium); "
                     ".ci/run installs it")
     try:
-        assets.node(), assets.node_modules(assets_folder())
+        assets.node(), assets.node_modules(LECTURES)
     except FileNotFoundError as error:
         pytest.skip(f"the decks' browser assets are not installed: {error}")
     with browser.chromium_context(viewport={"width": 1280, "height": 720}) as context:
         yield context
-
-
-def assets_folder():
-    from tinyopt.lectures import LECTURES
-    return LECTURES
 
 
 @pytest.fixture(scope="module")
@@ -171,7 +167,7 @@ def screenshots(tmp_path_factory):
 
 
 @pytest.fixture(scope="module", params=["fixture"] + deck_names())
-def built(request, chromium, tmp_path_factory):
+def source_and_build(request, chromium, tmp_path_factory):
     """Each deck built once in fast mode: the fixture deck, then the course's decks."""
     out = tmp_path_factory.mktemp(f"deck-{request.param}")
     if request.param == "fixture":
@@ -183,8 +179,18 @@ def built(request, chromium, tmp_path_factory):
         if missing:
             pytest.skip(f"deck {request.param} shows figures without a script in "
                         f"{FIGURE_FOLDER} yet: {', '.join(missing)}")
-    return build(source, out / "built", fast=True, browser_context=chromium,
-                 figure_folder=FIGURE_FOLDER if request.param != "fixture" else FIGURES)
+    return source, build(source, out / "built", fast=True, browser_context=chromium,
+                         figure_folder=FIGURE_FOLDER if request.param != "fixture" else FIGURES)
+
+
+@pytest.fixture
+def built(source_and_build):
+    return source_and_build[1]
+
+
+@pytest.fixture
+def built_source(source_and_build):
+    return source_and_build[0]
 
 
 def test_every_slide_renders_cleanly_offline(built, chromium, screenshots):
@@ -230,9 +236,17 @@ def page_fonts(context, html):
     return statuses
 
 
-def test_pdf_has_one_page_per_slide(built):
+def _letters(text):
+    return re.sub(r"\W", "", text)
+
+
+def test_pdf_has_one_page_per_slide_in_order(built, built_source):
     pages = pypdf.PdfReader(built.pdf).pages
     assert len(pages) == built.slides
-    width, height = float(pages[0].mediabox.width), float(pages[0].mediabox.height)
-    assert width / height == pytest.approx(16 / 9, rel=0.01)
-    assert "Fixture deck" in pages[0].extract_text() or built.name != "fixture"
+    for page in pages:
+        width, height = float(page.mediabox.width), float(page.mediabox.height)
+        assert width / height == pytest.approx(16 / 9, rel=0.01)
+    titles = [slide.title for slide in deck_module.parse(built_source).slides]
+    for number, (page, title) in enumerate(zip(pages, titles), 1):
+        if "$" not in title:  # a title with math is text in KaTeX's fonts, spaced its own way
+            assert _letters(title) in _letters(page.extract_text()), (number, title)

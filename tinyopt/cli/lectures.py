@@ -8,6 +8,7 @@ Chromium (Debian's ``chromium``) and the ``lectures`` extra (Playwright).
 """
 from pathlib import Path
 
+from ..lectures import DECKS, FIGURES, deck_names
 from . import common
 
 ACTIONS = ("build",)
@@ -15,7 +16,6 @@ ACTIONS = ("build",)
 
 def add_arguments(parser):
     """The ``lectures`` options."""
-    from ..lectures import deck_names
     parser.add_argument("action", choices=ACTIONS, help="what to do: build")
     parser.add_argument("--deck", choices=deck_names(), action="append", metavar="NAME",
                         help="a deck to build, repeatable: " + ", ".join(deck_names()) +
@@ -27,6 +27,9 @@ def add_arguments(parser):
                         help="replace an earlier build's files in --out")
     parser.add_argument("--fast", action="store_true",
                         help="draw the figures' short versions (CI)")
+    parser.add_argument("--figures", type=Path, default=FIGURES, metavar="DIR",
+                        help="folder of the figure scripts, NAME.py each defining "
+                             "make(fast=False) (default lectures/figures)")
 
 
 def check(args):
@@ -36,13 +39,15 @@ def check(args):
 
 def main(args):
     """Build each chosen deck; one line per deck with its slide count and build time."""
-    from ..lectures import DECKS, deck_names
+    from ..lectures import deck, figures
     from ..lectures.builder import build
     chosen = args.deck or deck_names()
+    for name in chosen:  # every deck's figures exist, before the first one is built
+        figures.check_available(deck.parse(DECKS / f"{name}.md").figures, args.figures, name)
     common.prepare_out(args, [f"{name}.{ext}" for name in chosen for ext in ("html", "pdf")])
     files = []
     for name in chosen:
-        built = build(DECKS / f"{name}.md", args.out, fast=args.fast)
+        built = build(DECKS / f"{name}.md", args.out, fast=args.fast, figure_folder=args.figures)
         print(f"{name}: {built.slides} slides in {built.seconds:.1f} s")
         files += [built.html.name, built.pdf.name]
     common.report_written(args.out, files)

@@ -24,10 +24,9 @@ def check_available(names, folder, deck_name):
     """Raise ``FileNotFoundError`` naming every figure of ``names`` without a script."""
     missing = [name for name in names if name not in available(folder)]
     if missing:
-        scripts = ", ".join(f"{name}.py" for name in missing)
         raise FileNotFoundError(f"deck {deck_name!r} shows figure(s) {', '.join(missing)}, but "
-                                f"{folder} has no {scripts} (each figure is a script there "
-                                "defining make(fast=False))")
+                                f"{folder} has no script for them (figure NAME is NAME.py "
+                                "there, defining make(fast=False))")
 
 
 def draw(name, folder, fast):
