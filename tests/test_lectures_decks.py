@@ -8,11 +8,10 @@ import re
 import pytest
 
 from tinyopt import cli
-from tinyopt.lectures import DECKS, deck_names
+from tinyopt.lectures import DECKS, FIGURES, LECTURES, deck_names
 
-deck = pytest.importorskip("tinyopt.lectures.deck")
-markup = pytest.importorskip("tinyopt.lectures.markup")
-from tinyopt.lectures import assets, figures  # noqa: E402
+pytest.importorskip("mistune", reason="the lectures extra is not installed")
+from tinyopt.lectures import assets, deck, figures, markup  # noqa: E402
 from tinyopt.lectures.builder import build  # noqa: E402
 
 COURSE_FIGURES = {
@@ -85,7 +84,7 @@ def test_a_missing_figure_script_fails_the_build_naming_it_before_anything_is_dr
 
 
 def test_the_figure_scripts_are_the_python_files_but_render():
-    available = figures.available(figures.Path(__file__).parents[1] / "lectures" / "figures")
+    available = figures.available(FIGURES)
     assert "render" not in available
     assert {"momentum_vs_sgd", "loss_spikes", "warmup_updates"} <= set(available)
 
@@ -117,13 +116,19 @@ def test_tables_and_code_become_real_tables_and_highlighted_code():
 
 
 def test_inlined_stylesheets_leave_no_file_to_fetch():
-    from tinyopt.lectures import LECTURES
     try:
         css = "\n".join(assets.stylesheets(LECTURES))
     except FileNotFoundError as error:
         pytest.skip(f"the decks' browser assets are not installed: {error}")
     assert re.findall(r"url\((?!['\"]?data:)[^)]*\)", css) == []
     assert css.count("font/woff2") >= 20  # KaTeX's fonts
+
+
+def test_lectures_has_help(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["lectures", "--help"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.startswith("usage: tinyopt lectures")
 
 
 def test_lectures_build_refuses_an_unknown_deck(capsys):

@@ -18,13 +18,12 @@ import pytest
 
 from tinyopt.lectures import DECKS, FIGURES, LECTURES, deck_names
 
-pytest.importorskip("mistune")
-pytest.importorskip("playwright")
-pypdf = pytest.importorskip("pypdf")
-browser = pytest.importorskip("tinyopt.lectures.browser")
-deck_module = pytest.importorskip("tinyopt.lectures.deck")
-figures_module = pytest.importorskip("tinyopt.lectures.figures")
-from tinyopt.lectures import assets  # noqa: E402
+pytest.importorskip("mistune", reason="the lectures extra is not installed")
+pytest.importorskip("playwright", reason="the lectures extra is not installed")
+pypdf = pytest.importorskip("pypdf", reason="the lectures extra is not installed")
+from tinyopt.lectures import assets, browser  # noqa: E402
+from tinyopt.lectures import deck as deck_module  # noqa: E402
+from tinyopt.lectures import figures as figures_module  # noqa: E402
 from tinyopt.lectures.builder import build  # noqa: E402
 
 PT = 4 / 3  # CSS px per point on a 1280-px-wide 16:9 slide (960 pt wide)

@@ -42,9 +42,9 @@ def main(args):
     from ..lectures import deck, figures
     from ..lectures.builder import build
     chosen = args.deck or deck_names()
+    common.prepare_out(args, [f"{name}.{ext}" for name in chosen for ext in ("html", "pdf")])
     for name in chosen:  # every deck's figures exist, before the first one is built
         figures.check_available(deck.parse(DECKS / f"{name}.md").figures, args.figures, name)
-    common.prepare_out(args, [f"{name}.{ext}" for name in chosen for ext in ("html", "pdf")])
     files = []
     for name in chosen:
         built = build(DECKS / f"{name}.md", args.out, fast=args.fast, figure_folder=args.figures)
