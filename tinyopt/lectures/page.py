@@ -23,7 +23,8 @@ def _script(code):
 
 
 def _slide(slide, math, figures):
-    """One slide as a <section>: heading, body columns, speaker notes."""
+    """One slide as a <section>: a frame (heading, body columns) that figures fill to the
+    bottom of the slide, and the speaker notes."""
     level = "h1" if slide.level == 1 else "h2"
     kind = "title-slide" if slide.level == 1 else "content-slide"
     title = math.protect(html.escape(slide.title, quote=False))
@@ -33,7 +34,7 @@ def _slide(slide, math, figures):
     notes = markup.to_html(math.protect(slide.notes), figures)
     has_figure = " has-figure" if slide.figures else ""
     return (f'<section class="{kind}{has_figure}" data-source-line="{slide.line}">'
-            f"<{level}>{title}</{level}>{body}"
+            f'<div class="frame"><{level}>{title}</{level}>{body}</div>'
             f'<aside class="notes">{notes}</aside></section>')
 
 
