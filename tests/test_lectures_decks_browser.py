@@ -235,6 +235,28 @@ def page_fonts(context, html):
     return statuses
 
 
+PRINT_CHECK = """() => [...document.querySelectorAll('.pdf-page')].flatMap((page, index) => {
+  const box = page.getBoundingClientRect();
+  return [...page.querySelectorAll('section img, section .frame *')]
+    // KaTeX draws radicals and big delimiters as wide SVG paths clipped by their <svg>
+    .filter(el => !el.closest('aside.notes') && !el.closest('svg > *') &&
+                  el.getClientRects().length)
+    .filter(el => { const r = el.getBoundingClientRect();
+                    return r.top < box.top - 1 || r.bottom > box.bottom + 1 ||
+                           r.left < box.left - 1 || r.right > box.right + 1; })
+    .map(el => `page ${index + 1}: ${el.tagName.toLowerCase()} ${el.textContent.slice(0, 30)}`);
+})"""
+
+
+def test_print_layout_keeps_every_slide_on_its_page(built, chromium):
+    page = browser.open_deck(chromium, built.html, "?print-pdf")
+    page.emulate_media(media="print")
+    assert page.evaluate("document.querySelectorAll('.pdf-page').length") == built.slides
+    outside = page.evaluate(PRINT_CHECK)
+    page.close()
+    assert not outside, "\n".join(outside[:20])
+
+
 def _letters(text):
     return re.sub(r"\W", "", text)
 
