@@ -11,7 +11,7 @@ from tinyopt import cli
 from tinyopt.lectures import DECKS, FIGURES, LECTURES, deck_names
 
 pytest.importorskip("mistune", reason="the lectures extra is not installed")
-from tinyopt.lectures import assets, deck, figures, markup  # noqa: E402
+from tinyopt.lectures import assets, deck, figures, markup, page  # noqa: E402
 from tinyopt.lectures.builder import build  # noqa: E402
 
 COURSE_FIGURES = {
@@ -144,3 +144,9 @@ def test_lectures_build_refuses_to_overwrite_an_earlier_build(tmp_path, capsys):
     assert code == 1
     assert "holds an earlier run's outputs (advanced_training.pdf)" in capsys.readouterr().err
     assert (tmp_path / "advanced_training.pdf").read_bytes() == b"%PDF earlier"
+
+
+def test_math_in_speaker_notes_is_refused_naming_the_slide(tmp_path):
+    parsed = deck.parse(write(tmp_path, "# T\n\nNote:\nsay $x^2$\n"))
+    with pytest.raises(ValueError, match=r"line 1 \('T'\) has math in its speaker notes"):
+        page.render(parsed, {}, [], [], lambda batch: None)

@@ -50,7 +50,7 @@ $$v_t = \beta v_{t-1} + \nabla J(\theta_{t-1})$$
 | Adam | $10^{-3}$ |
 
 Note:
-Notes with math, $x^2$.
+Notes in words: x squared.
 
 ---
 

@@ -31,7 +31,11 @@ def _slide(slide, math, figures):
     columns = [markup.to_html(math.protect(column), figures) for column in slide.columns]
     body = (columns[0] if len(columns) == 1 else
             '<div class="columns">' + "".join(f"<div>{c}</div>" for c in columns) + "</div>")
-    notes = markup.to_html(math.protect(slide.notes), figures)
+    if markup.MathBatch().protect(slide.notes) != slide.notes:
+        raise ValueError(f"the slide at line {slide.line} ({slide.title!r}) has math in its "
+                         "speaker notes: reveal.js's speaker view shows them without KaTeX's "
+                         "styles, so write it in words")
+    notes = markup.to_html(slide.notes, figures)
     has_figure = " has-figure" if slide.figures else ""
     return (f'<section class="{kind}{has_figure}" data-source-line="{slide.line}">'
             f'<div class="frame"><{level}>{title}</{level}>{body}</div>'
