@@ -58,7 +58,7 @@ Notes in words: x squared.
 
 ```python
 for x, y in batches:
-    θ = θ - lr * grad(loss, θ, x, y)  # $ in code stays
+    θ = θ - lr * g  # $ stays in code
 ```
 ||
 ![Momentum against SGD](figure:momentum_vs_sgd)
