@@ -9,6 +9,7 @@
     tinyopt bench      benchmarks against PyTorch: bench train, bench step
     tinyopt exercises  list the exercises; copy one's skeleton to start it
     tinyopt check      grade an exercise: the first wrong step and the likely mistake
+    tinyopt lectures   build the course's slide decks to HTML and PDF
 
 Every subcommand has ``--help`` and writes into a folder it names at the end;
 it first checks that it can write there and that the folder holds no earlier
@@ -19,11 +20,12 @@ diverged) exit with status 1 and one line.
 """
 import sys
 
-from . import bench, check, common, compare, exercises, lr_find, race, schedule, sweep, train
+from . import (bench, check, common, compare, exercises, lectures, lr_find, race, schedule, sweep,
+               train)
 
 SUBCOMMANDS = {"compare": compare, "race": race, "schedule": schedule, "train": train,
                "lr-find": lr_find, "sweep": sweep, "bench": bench, "exercises": exercises,
-               "check": check}
+               "check": check, "lectures": lectures}
 """Subcommand name -> module with ``add_arguments(parser)`` and ``main(args)`` (which may return
 an exit status, as ``check`` does), and optionally ``check(args)`` (usage errors, before
 anything is touched) and ``OUTPUTS`` (the files it writes into ``--out``)."""
