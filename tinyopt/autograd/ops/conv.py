@@ -2,23 +2,26 @@
 
 With G groups, input (N, C, H, W), weight (O, C/G, kh, kw), stride s,
 dilation d and zero padding p, the padded input's patches are gathered
-(``unfold``: an ``as_strided`` view, no copy) and laid out once as the
-column matrix
+(``unfold``: an ``as_strided`` view, no copy) and laid out once, per image,
+as the column matrix
 
-    X_col[g]  of shape (K, N*OH*OW),   K = C/G * kh * kw,
+    X_col[n, g]  of shape (K, OH*OW),   K = C/G * kh * kw,
 
-so that each group's output is a single matrix product (one GEMM for G = 1)
+so that the whole output is one (batched) matrix product, already in the
+(N, O, OH, OW) layout, with the bias added in place:
 
-    Y[g] = W[g] X_col[g] + b[g],       W[g] of shape (O/G, K).
+    Y[n, g] = W[g] X_col[n, g] + b[g],       W[g] of shape (O/G, K).
 
 The gradients are the same products transposed, and ``fold`` (col2im, the
 adjoint of ``unfold``) returns the column gradient to the image:
 
-    dW[g] = dY[g] X_col[g]^T,   dX = crop(fold(W[g]^T dY[g])),   db = sum of dY.
+    dW[g] = sum_n dY[n, g] X_col[n, g]^T,   dX = crop(fold(W[g]^T dY[n, g])),   db = sum dY.
 
-The backward is written in tensor ops, so ``create_graph=True`` gives exact
-second derivatives: then the column matrix is gathered again with the graph
-recorded; a plain backward reuses the one the forward built.
+(Image-major columns need no transposed copies of dY or Y, and measured
+faster than one (K, N*OH*OW) product here.) The backward is written in
+tensor ops, so ``create_graph=True`` gives exact second derivatives: then the
+column matrix is gathered again with the graph recorded; a plain backward
+reuses the one the forward built.
 """
 from ... import backend
 from ..mode import autocast_dtype, is_grad_enabled, no_grad
@@ -29,15 +32,13 @@ from .window import fold, unfold
 
 
 def conv_columns(x, kernel, stride, padding, dilation, groups):
-    """The (G, K, N*OH*OW) column matrix of ``x``'s patches, and (OH, OW)."""
-    (kh, kw), (ph, pw) = kernel, padding
+    """The (N, G, K, OH*OW) column matrices of ``x``'s patches, and (OH, OW)."""
+    (ph, pw) = padding
     if ph or pw:
         x = pad(x, (pw, pw, ph, ph))
     patches = unfold(x, kernel, stride, dilation)  # (N, C, kh, kw, OH, OW), a view
-    n, c, _, _, oh, ow = patches.shape
-    columns = patches.permute(1, 2, 3, 0, 4, 5).reshape(groups, c // groups * kh * kw,
-                                                        n * oh * ow)
-    return columns, (oh, ow)
+    n, c, kh, kw, oh, ow = patches.shape
+    return patches.reshape(n, groups, c // groups * kh * kw, oh * ow), (oh, ow)
 
 
 def conv2d(x, weight, bias, stride, padding, dilation, groups):
@@ -49,40 +50,32 @@ def conv2d(x, weight, bias, stride, padding, dilation, groups):
 
 
 def _conv2d(x, weight, bias, stride, padding, dilation, groups):
-    xp = backend.xp
     options = (weight.shape[2:], stride, padding, dilation, groups)
     n, c, h, w = x.shape
     out_channels = weight.shape[0]
     with no_grad():
         columns, (oh, ow) = conv_columns(x, *options)
     kernels = weight.array.reshape(groups, out_channels // groups, -1)
-    product = xp.matmul(kernels, columns.array)  # (G, O/G, N*OH*OW): one GEMM per group
-    # to (N, O, OH, OW) in one pass that also adds the bias
-    by_image = product.reshape(out_channels, n, oh * ow).transpose(1, 0, 2)
-    data = xp.empty((n, out_channels, oh, ow), dtype=product.dtype)
-    if bias is None:
-        data.reshape(n, out_channels, oh * ow)[...] = by_image
-    else:
-        xp.add(by_image, bias.array.reshape(1, -1, 1), out=data.reshape(n, out_channels, -1))
+    data = backend.xp.matmul(kernels, columns.array).reshape(n, out_channels, oh, ow)
+    if bias is not None:
+        data += bias.array.reshape(-1, 1, 1)
     parents = (x, weight) if bias is None else (x, weight, bias)
     out = make_result(data, parents, None, "conv2d", saved=(x, weight))
     if out.requires_grad:
         saved_columns = columns if weight.requires_grad else None  # else not kept
 
         def backward(g):
-            # dY as (G, O/G, N*OH*OW), the layout of the forward product
-            rows = g.permute(1, 0, 2, 3).reshape(groups, out_channels // groups, n * oh * ow)
+            rows = g.reshape(n, groups, out_channels // groups, oh * ow)  # dY[n, g]
             grad_x = grad_w = grad_b = None
             if x.requires_grad:
                 kernel_t = weight.reshape(groups, out_channels // groups, -1).transpose(1, 2)
-                patches = (kernel_t @ rows).reshape(c, *weight.shape[2:], n, oh, ow)
+                patches = (kernel_t @ rows).reshape(n, c, *weight.shape[2:], oh, ow)
                 (ph, pw) = padding
-                image = fold(patches.permute(3, 0, 1, 2, 4, 5), (h + 2 * ph, w + 2 * pw),
-                             stride, dilation)
+                image = fold(patches, (h + 2 * ph, w + 2 * pw), stride, dilation)
                 grad_x = image[:, :, ph:ph + h, pw:pw + w] if ph or pw else image
             if weight.requires_grad:
                 cols = conv_columns(x, *options)[0] if is_grad_enabled() else saved_columns
-                grad_w = (rows @ cols.transpose(1, 2)).reshape(weight.shape)
+                grad_w = (rows @ cols.transpose(-1, -2)).sum(dim=0).reshape(weight.shape)
             if bias is not None and bias.requires_grad:
                 grad_b = g.sum(dim=(0, 2, 3))
             return (grad_x, grad_w) if bias is None else (grad_x, grad_w, grad_b)
