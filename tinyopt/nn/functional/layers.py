@@ -13,6 +13,7 @@ from ... import backend
 from ...autograd import Tensor
 from ...autograd.ops.conv import conv2d as conv_op
 from ...autograd.ops.elementwise import where
+from ...autograd.ops.layer_norm import layer_norm as layer_norm_op
 from ...autograd.ops.linalg import linear as linear_op
 
 
@@ -90,7 +91,9 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 
 def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
-    """Normalise over the trailing ``normalized_shape`` dims, then scale and shift."""
+    """Normalise over the trailing ``normalized_shape`` dims, then scale and shift.
+
+    One op with its backward by formula (``autograd/ops/layer_norm.py``)."""
     normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) \
         else tuple(normalized_shape)
     if x.shape[x.ndim - len(normalized_shape):] != normalized_shape:
@@ -99,12 +102,7 @@ def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
     _check_shape("layer_norm", "weight", weight, normalized_shape)
     _check_shape("layer_norm", "bias", bias, normalized_shape)
     dims = tuple(range(x.ndim - len(normalized_shape), x.ndim))
-    mean = x.mean(dim=dims, keepdim=True)
-    var = x.var(dim=dims, keepdim=True, correction=0)
-    out = (x - mean) / (var + eps).sqrt()
-    if weight is not None:
-        out = out * weight
-    return out if bias is None else out + bias
+    return layer_norm_op(x, dims, weight, bias, eps)
 
 
 def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=False,
