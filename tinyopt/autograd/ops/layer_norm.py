@@ -11,12 +11,13 @@ With g = dL/dy and g_hat = g * gamma, the chain rule through mu and r folds into
     dL/dgamma = sum over samples of g * x_hat,      dL/dbeta = sum over samples of g,
 
 one expression instead of the seven nodes (mean, sub, mul, mean, add, sqrt,
-div) the composite records. The backward is written in tensor ops: a plain
-backward reads the saved x_hat and r; under ``create_graph=True`` they are
-computed again with the graph recorded, so second derivatives are exact.
+div) the composite records. A plain backward evaluates it on the arrays of
+the saved x_hat and r; under ``create_graph=True`` the same formula runs on
+tensors, x_hat and r computed again with the graph recorded, so second
+derivatives are exact.
 """
-from ..mode import is_grad_enabled, no_grad
-from ..tensor import make_result
+from ..mode import no_grad
+from ..tensor import as_gradients, backward_operands, make_result
 
 
 def standardize(x, dims, eps):
@@ -40,18 +41,19 @@ def layer_norm(x, dims, weight, bias, eps):
         samples = tuple(range(x.ndim - len(dims)))
 
         def backward(g):
-            x_hat, r = standardize(x, dims, eps) if is_grad_enabled() else (normalized, rstd)
-            grads = []
+            plain, (G, W) = backward_operands(g, weight)
+            x_hat, r = (normalized.array, rstd.array) if plain else standardize(x, dims, eps)
+            grads = [None, None, None]
             if x.requires_grad:
-                g_hat = g * weight if weight is not None else g
-                grads.append(r * (g_hat - g_hat.mean(dim=dims, keepdim=True)
-                                  - x_hat * (g_hat * x_hat).mean(dim=dims, keepdim=True)))
-            else:
-                grads.append(None)
-            if weight is not None:
-                grads.append((g * x_hat).sum(dim=samples) if weight.requires_grad else None)
-            if bias is not None:
-                grads.append(g.sum(dim=samples) if bias.requires_grad else None)
-            return tuple(grads)
+                g_hat = G * W if W is not None else G
+                grads[0] = r * (g_hat - g_hat.mean(axis=dims, keepdims=True)
+                                - x_hat * (g_hat * x_hat).mean(axis=dims, keepdims=True))
+            if weight is not None and weight.requires_grad:
+                grads[1] = (G * x_hat).sum(axis=samples)
+            if bias is not None and bias.requires_grad:
+                grads[2] = G.sum(axis=samples)
+            present = [grads[0]] + [grad for grad, t in zip(grads[1:], (weight, bias))
+                                    if t is not None]
+            return as_gradients(plain, present)
         out._backward = backward
     return out

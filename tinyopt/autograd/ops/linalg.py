@@ -11,8 +11,8 @@ and G flattened into one. One op instead of transpose, matmul and add saves
 a graph node each, which is most of the cost of a small MLP step.
 """
 from ... import backend
-from ..mode import autocast_dtype, is_grad_enabled
-from ..tensor import Tensor, make_result
+from ..mode import autocast_dtype
+from ..tensor import Tensor, as_gradients, backward_operands, make_result
 from .broadcast import check_same_device, unbroadcast
 from .elementwise import bfloat16_round, cast
 
@@ -102,17 +102,14 @@ def _linear(x, weight, bias):
     out = make_result(data, parents, None, "linear", saved=saved)
     if out.requires_grad:
         def backward(g):
-            # one formula for both kinds of operand: arrays in a plain backward (no graph,
-            # no wrappers), tensors under create_graph (recorded, so it differentiates again)
-            plain = not is_grad_enabled()
-            G, X, W = (g.array, x.array, weight.array) if plain else (g, x, weight)
+            plain, (G, X, W) = backward_operands(g, x, weight)
             rows = G if G.ndim == 2 else G.reshape(-1, G.shape[-1])
             grads = [G @ W if x.requires_grad else None,
                      rows.T @ (X if X.ndim == 2 else X.reshape(-1, X.shape[-1]))
                      if weight.requires_grad else None]
             if bias is not None:
                 grads.append(rows.sum(axis=0) if bias.requires_grad else None)
-            return tuple(Tensor(v) if plain and v is not None else v for v in grads)
+            return as_gradients(plain, grads)
         out._backward = backward
     return out
 
