@@ -25,10 +25,9 @@ from .normalization import LayerNorm
 
 @functools.lru_cache(maxsize=32)
 def future_mask(steps):
-    """The (steps, steps) boolean mask, True above the diagonal; built once per length."""
-    mask = backend.xp.triu(backend.xp.ones((steps, steps), dtype=bool), k=1)
-    mask.flags.writeable = False  # shared by every call: nobody may write to it
-    return mask
+    """The (steps, steps) boolean mask, True above the diagonal; built once per length
+    (shared by every call, and only ever read)."""
+    return backend.xp.triu(backend.xp.ones((steps, steps), dtype=bool), k=1)
 
 
 class CausalSelfAttention(Module):
