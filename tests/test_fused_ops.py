@@ -51,25 +51,6 @@ def same_values_and_gradients(fast, simple, arrays, seed=1):
         assert np.abs(b).max() > 1e-6, "trivially zero"
 
 
-def hvp_matches_torch(tiny_fn, torch_fn, *arrays, seed=3):
-    """H v of sum(tanh(fn(*inputs))^2) in tinyopt (create_graph) and in torch (double backward)."""
-    torch = pytest.importorskip("torch")
-    rng = np.random.default_rng(seed)
-    vectors = [rng.normal(size=a.shape) for a in arrays]
-    tiny_in = [leaf(a) for a in arrays]
-    ref_in = [torch.tensor(a, requires_grad=True) for a in arrays]
-    grads = grad((tiny_fn(*tiny_in).tanh() ** 2).sum(), tiny_in, create_graph=True)
-    tiny_hv = grad(sum((g * tinyopt.tensor(v)).sum() for g, v in zip(grads, vectors)), tiny_in)
-    ref_grads = torch.autograd.grad((torch_fn(*ref_in).tanh() ** 2).sum(), ref_in,
-                                    create_graph=True)
-    ref_hv = torch.autograd.grad(sum((g * torch.tensor(v)).sum()
-                                     for g, v in zip(ref_grads, vectors)), ref_in)
-    for i, (got, expected) in enumerate(zip(tiny_hv, ref_hv)):
-        np.testing.assert_allclose(got.array, expected.numpy(), rtol=1e-9, atol=1e-11,
-                                   err_msg=f"H v for input {i}")
-        assert np.abs(got.array).max() > 1e-6, "trivially zero"
-
-
 # ----------------------------------------------------------------- convolution
 def composite_conv2d(x, w, b, stride, padding, dilation, groups):
     """The convolution from basic ops: pad, unfold, permute, one matmul per group."""
@@ -127,8 +108,16 @@ def test_max_pool2d_ties_and_overlaps_accumulate_at_the_first_maximum():
     np.testing.assert_array_equal(x.grad.array[0, 0], [[1, 1, 0], [1, 1, 0], [0, 0, 0]])
 
 
+def test_max_pool2d_propagates_nan_as_torch():
+    x = np.arange(16.0).reshape(1, 1, 4, 4)
+    x[0, 0, 0, 1] = np.nan
+    out = F.max_pool2d(tinyopt.tensor(x), 2).array[0, 0]
+    assert np.isnan(out[0, 0]) and not np.isnan(out[0, 1]) and out[1, 1] == 15
+
+
 def test_max_pool2d_gradcheck_and_second_order_with_padding_and_dilation():
     torch = pytest.importorskip("torch")
+    from nn_torch_helpers import hvp_matches_torch
     x = normal(2, 2, 7, 6)
     options = (3, 2, 1, 2, True)  # kernel, stride, padding, dilation, ceil_mode
     gradcheck(lambda t: F.max_pool2d(t, *options), [leaf(x)])
@@ -154,6 +143,7 @@ def test_layer_norm_op_equals_the_mean_and_variance_composite():
 
 def test_layer_norm_gradcheck_and_second_order():
     torch = pytest.importorskip("torch")
+    from nn_torch_helpers import hvp_matches_torch
     arrays = (normal(3, 5), 1 + normal(5, seed=1), normal(5, seed=2))
     gradcheck(lambda x, w, b: F.layer_norm(x, 5, w, b), [leaf(a) for a in arrays])
     hvp_matches_torch(lambda x, w, b: F.layer_norm(x, 5, w, b),
@@ -179,6 +169,7 @@ def test_lstm_cell_op_equals_the_gate_by_gate_composite():
 
 def test_lstm_second_order_matches_torch():
     torch = pytest.importorskip("torch")
+    from nn_torch_helpers import hvp_matches_torch
     tiny, ref = nn.LSTM(3, 4, batch_first=True), torch.nn.LSTM(3, 4, batch_first=True).double()
     tiny.load_state_dict({k: v.detach().numpy().copy() for k, v in ref.state_dict().items()})
     x = normal(2, 5, 3)
@@ -230,6 +221,7 @@ def test_thread_count_follows_the_environment_and_refuses_nonsense(monkeypatch):
 
 def test_apply_thread_setting_sets_passive_waiting_and_sizes_torch(monkeypatch):
     torch = pytest.importorskip("torch")
+    from nn_torch_helpers import hvp_matches_torch
     threadpoolctl = pytest.importorskip("threadpoolctl")
     monkeypatch.setenv("TINYOPT_NUM_THREADS", "1")
     for name in ("OMP_WAIT_POLICY", "NUMBA_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
