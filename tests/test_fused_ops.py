@@ -241,3 +241,22 @@ def test_apply_thread_setting_sets_passive_waiting_and_sizes_torch(monkeypatch):
         torch.set_num_threads(before)
         if blas_before:
             threadpoolctl.threadpool_limits(limits=max(blas_before), user_api="blas")
+
+
+# ------------------------------------------------------------ col2im kernel
+@pytest.mark.parametrize("stride, dilation", [((1, 1), (1, 1)), ((2, 1), (1, 2)), ((1, 3), (2, 1))])
+def test_compiled_col2im_equals_the_numpy_loop(stride, dilation, monkeypatch):
+    pytest.importorskip("numba")
+    from tinyopt.autograd.ops import window
+    patches = tinyopt.tensor(normal(2, 3, 3, 2, 4, 3))
+    size = tuple(s * (o - 1) + d * (k - 1) + 1 + 1 for s, o, d, k in
+                 zip(stride, (4, 3), dilation, (3, 2)))  # one spare row and column
+    compiled = window.fold(patches, size, stride, dilation).array
+    view = tinyopt.tensor(normal(3, 2, 3, 2, 4, 3).transpose(1, 0, 2, 3, 4, 5))  # strided input
+    compiled_view = window.fold(view, size, stride, dilation).array
+    monkeypatch.setattr(window, "col2im_available", lambda array: False)
+    looped = window.fold(patches, size, stride, dilation).array
+    np.testing.assert_allclose(compiled, looped, rtol=1e-14, atol=1e-14)
+    assert np.abs(compiled).max() > 0 and not compiled[:, :, -1].any()
+    np.testing.assert_allclose(compiled_view, window.fold(view, size, stride, dilation).array,
+                               rtol=1e-14, atol=1e-14)
