@@ -18,6 +18,11 @@ NumPy is imported, which tinyopt already did), so the BLAS pool is resized at
 run time with ``threadpoolctl`` when it is installed (it comes with
 scikit-learn, the ``data`` extra); PyTorch's with ``torch.set_num_threads``.
 ``tinyopt bench train`` applies this before it builds anything.
+
+On a machine shared with other jobs (more runnable threads than cores) a
+two-thread OpenBLAS product waits for a descheduled partner: one conv layer's
+forward and backward measured 200-400 ms with two threads against 52 ms with
+one at load 9 on 2 cores. There, ``TINYOPT_NUM_THREADS=1`` is the faster setting.
 """
 import os
 
