@@ -23,6 +23,13 @@ On a machine shared with other jobs (more runnable threads than cores) a
 two-thread OpenBLAS product waits for a descheduled partner: one conv layer's
 forward and backward measured 200-400 ms with two threads against 52 ms with
 one at load 9 on 2 cores. There, ``TINYOPT_NUM_THREADS=1`` is the faster setting.
+
+Measured on the idle 2-core machine, LSTM epoch alternating with PyTorch:
+tinyopt took 1,065 ms with ``OMP_WAIT_POLICY=ACTIVE`` (torch's spinning
+threads held the cores) and 213 ms with ``PASSIVE``. Passive waiting costs
+PyTorch a wake-up per parallel region, which shows on workloads of many small
+ops (the MLP); a comparison meant to flatter neither side would run each
+library in a process of its own.
 """
 import os
 
