@@ -16,6 +16,7 @@ torch = pytest.importorskip("torch")
 
 import tinyopt  # noqa: E402
 from tinyopt import backend  # noqa: E402
+from tinyopt.autograd import grad  # noqa: E402
 
 RTOL, ATOL = 1e-10, 1e-12
 
@@ -91,3 +92,20 @@ def check_parity(tiny, ref, *inputs, seed=0, copy=True, modules=None):
 
 def normal(*shape, seed=1):
     return np.random.default_rng(seed).normal(size=shape)
+
+
+def hvp_matches_torch(tiny_fn, torch_fn, *arrays, seed=3):
+    """H v of sum(tanh(fn(*inputs))^2) w.r.t. every input, in tinyopt and in torch."""
+    rng = np.random.default_rng(seed)
+    vectors = [rng.normal(size=a.shape) for a in arrays]
+    tiny_in = [tinyopt.tensor(a, requires_grad=True) for a in arrays]
+    ref_in = [torch.tensor(a, requires_grad=True) for a in arrays]
+    grads = grad((tiny_fn(*tiny_in).tanh() ** 2).sum(), tiny_in, create_graph=True)
+    tiny_hv = grad(sum((g * tinyopt.tensor(v)).sum() for g, v in zip(grads, vectors)), tiny_in)
+    ref_grads = torch.autograd.grad((torch_fn(*ref_in).tanh() ** 2).sum(), ref_in,
+                                    create_graph=True)
+    ref_hv = torch.autograd.grad(sum((g * torch.tensor(v)).sum()
+                                     for g, v in zip(ref_grads, vectors)), ref_in)
+    for i, (got, expected) in enumerate(zip(tiny_hv, ref_hv)):
+        close(got, expected, f"Hessian-vector product for input {i}")
+        assert np.abs(got.array).max() > 1e-6, "trivially zero"

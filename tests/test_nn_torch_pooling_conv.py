@@ -18,34 +18,16 @@ torch = pytest.importorskip("torch")
 
 import tinyopt  # noqa: E402
 from tinyopt import gradcheck, nn  # noqa: E402
-from tinyopt.autograd import grad  # noqa: E402
 from tinyopt.nn import functional as F  # noqa: E402
 
 from nn_torch_helpers import float64  # noqa: E402,F401  (autouse fixture)
-from nn_torch_helpers import check_parity, close, normal  # noqa: E402
+from nn_torch_helpers import check_parity, close, hvp_matches_torch, normal  # noqa: E402
 
 TF = torch.nn.functional
 
 
 def leaf(array):
     return tinyopt.tensor(array, requires_grad=True)
-
-
-def hvp_matches_torch(tiny_fn, torch_fn, *arrays, seed=3):
-    """H v of sum(tanh(fn(*inputs))^2) w.r.t. every input, in tinyopt and in torch."""
-    rng = np.random.default_rng(seed)
-    vectors = [rng.normal(size=a.shape) for a in arrays]
-    tiny_in, ref_in = [leaf(a) for a in arrays], [torch.tensor(a, requires_grad=True)
-                                                  for a in arrays]
-    grads = grad((tiny_fn(*tiny_in).tanh() ** 2).sum(), tiny_in, create_graph=True)
-    tiny_hv = grad(sum((g * tinyopt.tensor(v)).sum() for g, v in zip(grads, vectors)), tiny_in)
-    ref_grads = torch.autograd.grad((torch_fn(*ref_in).tanh() ** 2).sum(), ref_in,
-                                    create_graph=True)
-    ref_hv = torch.autograd.grad(sum((g * torch.tensor(v)).sum()
-                                     for g, v in zip(ref_grads, vectors)), ref_in)
-    for i, (got, expected) in enumerate(zip(tiny_hv, ref_hv)):
-        close(got, expected, f"Hessian-vector product for input {i}")
-        assert np.abs(got.array).max() > 1e-6, "trivially zero"
 
 
 # ------------------------------------------------------------- average pooling

@@ -20,9 +20,10 @@ import time
 from collections import defaultdict
 
 from . import engine
-from .ops import elementwise, linalg, reduce, shape, window
+from .ops import (conv, elementwise, layer_norm, linalg, pool, recurrent, reduce, shape,
+                  window)
 
-_MODULES = (elementwise, linalg, reduce, shape, window)
+_MODULES = (conv, elementwise, layer_norm, linalg, pool, recurrent, reduce, shape, window)
 
 
 class profile:

@@ -370,6 +370,26 @@ def make_result(data, parents, backward, op, saved=None, saves_output=False):
     return out
 
 
+def backward_operands(*tensors):
+    """``(plain, values)``: what a backward formula computes with.
+
+    In a plain backward the raw arrays (no graph is recorded, so wrapping
+    every intermediate in a Tensor would be pure cost); under
+    ``create_graph=True`` the tensors themselves, so that the formula is
+    recorded and differentiates again. A formula written with operators and
+    the methods both kinds share (``@``, ``*``, ``.T``, ``.reshape``,
+    ``.sum(axis=, keepdims=)``) serves both; ``as_gradients`` wraps its results.
+    """
+    if is_grad_enabled():
+        return False, tensors
+    return True, tuple(None if t is None else t.array for t in tensors)
+
+
+def as_gradients(plain, values):
+    """The results of a ``backward_operands`` formula as gradient Tensors (None stays None)."""
+    return tuple(Tensor(v) if plain and v is not None else v for v in values)
+
+
 def _raw(value):
     return value.array if isinstance(value, Tensor) else value
 

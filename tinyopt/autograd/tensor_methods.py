@@ -107,6 +107,10 @@ class ShapeMethods:
     def __getitem__(self, index):
         return _sh.getitem(self, index)
 
+    def unbind(self, dim=0):
+        """The slices along ``dim`` as a tuple; their gradients are stacked back."""
+        return _sh.unbind(self, dim)
+
     def gather(self, dim, index):
         """Pick ``self[..., index[i, j], ...]`` along ``dim`` (PyTorch's gather)."""
         return _sh.gather(self, dim, index)

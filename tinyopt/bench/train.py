@@ -5,7 +5,8 @@ are written once over the library, so both build the same network and
 train it on the same mini-batches, float32. Epochs alternate between the
 two libraries (a noisy machine slows both alike), the first of each is
 warm-up, and the figure of merit is the ratio of median epoch times,
-tinyopt / PyTorch. ``--profile`` then prints where tinyopt's time goes, op
+tinyopt / PyTorch. Both run with the same thread setting (``bench.threads``:
+one thread per core per pool, idle OpenMP threads asleep). ``--profile`` then prints where tinyopt's time goes, op
 by op, forward and backward apart.
 
 Run it with ``tinyopt bench train`` or ``python -m tinyopt.bench.train``.
@@ -53,16 +54,19 @@ class _Trainer:
 def run(model="mlp", hidden=None, batch_size=None, epochs=3, samples=None):
     """Time both libraries on ``model``, epochs alternating; return a result dict."""
     import tinyopt
+    from .threads import apply_thread_setting
     workload = WORKLOADS[model]
     hidden = hidden or (256 if model == "mlp" else 64)
     batch_size = batch_size or workload.batch_size
     X, y = workload.make_data(samples or workload.samples)
-    trainers = {"tinyopt": _Trainer(tinyopt, workload, X, y, hidden)}
     try:
         import torch
-        trainers["torch"] = _Trainer(torch, workload, X, y, hidden)
     except ImportError:
-        pass
+        torch = None
+    threads = apply_thread_setting(torch)  # before either library starts a thread pool
+    trainers = {"tinyopt": _Trainer(tinyopt, workload, X, y, hidden)}
+    if torch is not None:
+        trainers["torch"] = _Trainer(torch, workload, X, y, hidden)
     times = {name: [] for name in trainers}
     losses = {}
     for epoch in range(epochs + 1):  # epoch 0 warms up (compiles, caches)
@@ -72,7 +76,7 @@ def run(model="mlp", hidden=None, batch_size=None, epochs=3, samples=None):
                 times[name].append(seconds)
     result = {"model": model, "describe": workload.describe, "samples": len(X),
               "hidden": hidden, "batch_size": batch_size, "optimizer": workload.optimizer,
-              "epochs_timed": epochs,
+              "epochs_timed": epochs, "threads": threads,
               "tinyopt_ms_per_epoch": 1e3 * statistics.median(times["tinyopt"]),
               "tinyopt_final_loss": losses["tinyopt"]}
     if "torch" in trainers:
@@ -112,7 +116,8 @@ def main(args):
         print(json.dumps(result, indent=2))
         return
     print(f"one epoch: {result['describe']} ({result['samples']} samples), batch "
-          f"{result['batch_size']}, {result['optimizer']}, float32")
+          f"{result['batch_size']}, {result['optimizer']}, float32, "
+          f"{result['threads']['threads']} threads per pool")
     print(f"  tinyopt  {result['tinyopt_ms_per_epoch']:8.1f} ms/epoch")
     if "torch_ms_per_epoch" in result:
         print(f"  pytorch  {result['torch_ms_per_epoch']:8.1f} ms/epoch")

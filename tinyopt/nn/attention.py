@@ -10,6 +10,7 @@ For input x of shape (B, T, C) and h heads of size d = C / h:
 The mask M stops position i from attending to later positions, so the model
 predicts each next character from the past only.
 """
+import functools
 import math
 
 from .. import backend
@@ -20,6 +21,13 @@ from .container import Sequential
 from .linear import Linear
 from .module import Module
 from .normalization import LayerNorm
+
+
+@functools.lru_cache(maxsize=32)
+def future_mask(steps):
+    """The (steps, steps) boolean mask, True above the diagonal; built once per length
+    (shared by every call, and only ever read)."""
+    return backend.xp.triu(backend.xp.ones((steps, steps), dtype=bool), k=1)
 
 
 class CausalSelfAttention(Module):
@@ -51,8 +59,7 @@ class CausalSelfAttention(Module):
         k = split_heads(qkv[..., channels:2 * channels])
         v = split_heads(qkv[..., 2 * channels:])
         scores = (q @ k.transpose(-1, -2)) * (1.0 / math.sqrt(size))
-        future = backend.xp.triu(backend.xp.ones((steps, steps), dtype=bool), k=1)
-        attention = F.softmax(where(future, float("-inf"), scores), dim=-1)
+        attention = F.softmax(where(future_mask(steps), float("-inf"), scores), dim=-1)
         y = (attention @ v).transpose(1, 2).reshape(batch, steps, channels)
         return self.out(y)
 

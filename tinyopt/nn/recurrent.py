@@ -9,11 +9,17 @@ Layer k's parameters are ``weight_ih_l{k}``, ``weight_hh_l{k}``, ``bias_ih_l{k}`
 ``bias_hh_l{k}`` (gates stacked in the order i, f, g, o for the LSTM), all
 initialised U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)). Input is (T, N, I),
 or (N, T, I) with ``batch_first``, or unbatched (T, I).
+
+The input's part of the pre-activations, x_t W_ih^T + b_ih + b_hh, is one
+matrix product over all time steps before the loop; each step then adds one
+product h_{t-1} W_hh^T for all gates together (the LSTM's four in one), and
+the LSTM step itself is one op (``autograd/ops/recurrent.py``).
 """
 import math
 
 from .. import backend
 from ..autograd import Tensor, stack
+from ..autograd.ops.recurrent import lstm_cell
 from . import functional as F
 from . import init
 from .module import Module
@@ -59,22 +65,24 @@ class _Recurrent(Module):
             x = x.unsqueeze(1)
         elif self.batch_first:
             x = x.transpose(0, 1)
-        steps, batch = x.shape[0], x.shape[1]
+        batch = x.shape[1]
         states = self._initial(initial_states, batch, unbatched, x.dtype)
-        inputs = [x[t] for t in range(steps)]
-        finals = [[] for _ in states]
+        inputs, finals = x, [[] for _ in states]
         for layer in range(self.num_layers):
-            weights = self._layer(layer)
+            w_ih, w_hh, b_ih, b_hh = self._layer(layer)
+            # the input's part of every gate at every step: one product before the loop
+            projected = F.linear(inputs, w_ih, b_ih)
+            if b_hh is not None:
+                projected = projected + b_hh
             state = tuple(s[layer] for s in states)
             outputs = []
-            for x_t in inputs:
-                state = self.cell(x_t, state, *weights)
+            for projected_t in projected.unbind(0):
+                state = self.cell(projected_t + F.linear(state[0], w_hh), state)
                 outputs.append(state[0])
             for kind, value in enumerate(state):
                 finals[kind].append(value)
-            inputs = outputs
-        output = stack(inputs, 0)
-        finals = [stack(f, 0) for f in finals]
+            inputs = stack(outputs, 0)
+        output, finals = inputs, [stack(f, 0) for f in finals]
         if unbatched:
             return output.squeeze(1), [f.squeeze(1) for f in finals]
         if self.batch_first:
@@ -109,9 +117,8 @@ class RNN(_Recurrent):
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first)
         self.nonlinearity = nonlinearity
 
-    def cell(self, x_t, state, w_ih, w_hh, b_ih, b_hh):
-        """One step: h = act(x W_ih^T + b_ih + h W_hh^T + b_hh)."""
-        pre = F.linear(x_t, w_ih, b_ih) + F.linear(state[0], w_hh, b_hh)
+    def cell(self, pre, state):
+        """One step from the pre-activation x W_ih^T + b_ih + h W_hh^T + b_hh."""
         return (pre.tanh() if self.nonlinearity == "tanh" else pre.relu(),)
 
     def forward(self, x, h0=None):
@@ -124,15 +131,9 @@ class LSTM(_Recurrent):
 
     gates = 4
 
-    def cell(self, x_t, state, w_ih, w_hh, b_ih, b_hh):
-        """One step of the LSTM equations in the module docstring."""
-        h, c = state
-        pre = F.linear(x_t, w_ih, b_ih) + F.linear(h, w_hh, b_hh)
-        n = self.hidden_size
-        i, f = pre[:, :n].sigmoid(), pre[:, n:2 * n].sigmoid()
-        g, o = pre[:, 2 * n:3 * n].tanh(), pre[:, 3 * n:].sigmoid()
-        c = f * c + i * g
-        return o * c.tanh(), c
+    def cell(self, pre, state):
+        """One step of the LSTM equations, as one op, from the four gates' pre-activations."""
+        return lstm_cell(pre, state[1]).unbind(0)
 
     def forward(self, x, hx=None):
         if hx is not None and (not isinstance(hx, (tuple, list)) or len(hx) != 2):

@@ -16,7 +16,7 @@ nothing), so that ``backward`` can refuse values overwritten in place since.
 import math
 
 from ... import backend
-from ..tensor import Tensor, make_result
+from ..tensor import Tensor, as_gradients, backward_operands, make_result
 from .broadcast import broadcast_apply, check_same_device, operand, unbroadcast
 
 
@@ -153,8 +153,10 @@ def sigmoid(a):
 def relu(a):
     """max(a, 0); the gradient at 0 is 0, as in PyTorch."""
     xp = backend.xp
-    return _unary("relu", a, xp.maximum(a.array, 0),
-                  lambda g, x, y: g * (y.array > 0).astype(x.dtype), reads="output")
+    def grad(g, x, y):
+        plain, (G,) = backward_operands(g)
+        return as_gradients(plain, (G * (y.array > 0),))[0]
+    return _unary("relu", a, xp.maximum(a.array, 0), grad, reads="output")
 
 
 def erf(a):
@@ -166,13 +168,16 @@ def erf(a):
 def gelu(a, approximate="none"):
     """GELU: x * Phi(x) (``approximate="none"``) or PyTorch's tanh approximation."""
     if approximate == "none":
-        # one op: y = x Phi(x); dy/dx = Phi(x) + x phi(x), in tensor ops so it differentiates again
+        # one op: y = x Phi(x); dy/dx = Phi(x) + x phi(x). A plain backward reuses the forward's
+        # Phi; under create_graph it is recomputed in tensor ops, so it differentiates again
+        xp = backend.xp
         cdf = 0.5 * (1 + backend.erf(a.array * (1 / math.sqrt(2))))
 
         def grad(g, x, y):
-            Phi = 0.5 * (1 + erf(x * (1 / math.sqrt(2))))
-            phi = exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))
-            return g * (Phi + x * phi)
+            plain, (G, X) = backward_operands(g, x)
+            Phi = cdf if plain else 0.5 * (1 + erf(x * (1 / math.sqrt(2))))
+            phi = (xp.exp if plain else exp)(-0.5 * X * X) * (1 / math.sqrt(2 * math.pi))
+            return as_gradients(plain, (G * (Phi + X * phi),))[0]
         return _unary("gelu", a, (a.array * cdf).astype(a.dtype, copy=False), grad)
     if approximate == "tanh":
         inner = math.sqrt(2 / math.pi) * (a + 0.044715 * a ** 3)

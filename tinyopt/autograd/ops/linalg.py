@@ -12,7 +12,7 @@ a graph node each, which is most of the cost of a small MLP step.
 """
 from ... import backend
 from ..mode import autocast_dtype
-from ..tensor import Tensor, make_result
+from ..tensor import Tensor, as_gradients, backward_operands, make_result
 from .broadcast import check_same_device, unbroadcast
 from .elementwise import bfloat16_round, cast
 
@@ -102,12 +102,14 @@ def _linear(x, weight, bias):
     out = make_result(data, parents, None, "linear", saved=saved)
     if out.requires_grad:
         def backward(g):
-            rows = g.reshape(-1, g.shape[-1])
-            grad_x = g @ weight if x.requires_grad else None
-            grad_w = rows.T @ x.reshape(-1, x.shape[-1]) if weight.requires_grad else None
-            if bias is None:
-                return grad_x, grad_w
-            return grad_x, grad_w, rows.sum(dim=0) if bias.requires_grad else None
+            plain, (G, X, W) = backward_operands(g, x, weight)
+            rows = G if G.ndim == 2 else G.reshape(-1, G.shape[-1])
+            grads = [G @ W if x.requires_grad else None,
+                     rows.T @ (X if X.ndim == 2 else X.reshape(-1, X.shape[-1]))
+                     if weight.requires_grad else None]
+            if bias is not None:
+                grads.append(rows.sum(axis=0) if bias.requires_grad else None)
+            return as_gradients(plain, grads)
         out._backward = backward
     return out
 

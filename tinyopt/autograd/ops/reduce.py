@@ -13,7 +13,7 @@ from collections import namedtuple
 
 from ... import backend
 from ..mode import autocast_dtype
-from ..tensor import Tensor, make_result
+from ..tensor import Tensor, as_gradients, backward_operands, make_result
 from .elementwise import where
 from .shape import expand, normalize_dim
 
@@ -148,7 +148,10 @@ def softmax(a, dim):
     out = make_result(shifted / shifted.sum(axis=axis, keepdims=True), (a,), None, "softmax",
                       saved=(), saves_output=True)
     if out.requires_grad:
-        out._backward = lambda g: (out * (g - sum(g * out, axis, keepdim=True)),)
+        def backward(g):
+            plain, (G, Y) = backward_operands(g, out)
+            return as_gradients(plain, (Y * (G - (G * Y).sum(axis=axis, keepdims=True)),))
+        out._backward = backward
     return out
 
 
@@ -161,7 +164,11 @@ def log_softmax(a, dim):
     data = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
     out = make_result(data, (a,), None, "log_softmax", saved=(), saves_output=True)
     if out.requires_grad:
-        out._backward = lambda g: (g - out.exp() * sum(g, axis, keepdim=True),)
+        def backward(g):
+            plain, (G, Y) = backward_operands(g, out)
+            exp = backend.xp.exp if plain else Tensor.exp
+            return as_gradients(plain, (G - exp(Y) * G.sum(axis=axis, keepdims=True),))
+        out._backward = backward
     return out
 
 

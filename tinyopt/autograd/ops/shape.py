@@ -137,6 +137,17 @@ def getitem(a, index):
     return _view("getitem", a, data, backward)
 
 
+def unbind(a, dim=0):
+    """The slices of ``a`` along ``dim``, as a tuple (PyTorch's ``unbind``).
+
+    In a plain backward each slice's gradient is added in place into one
+    buffer of ``a``'s shape, so the gradients of all slices arrive stacked
+    at O(size of ``a``) cost, however many slices there are."""
+    axis = normalize_dim(dim, a.ndim)
+    lead = (slice(None),) * axis
+    return tuple(getitem(a, lead + (i,)) for i in range(a.shape[axis]))
+
+
 def index_add(values, index, shape):
     """A zero tensor of ``shape`` with ``values`` added at ``index`` (repeats accumulate)."""
     xp = backend.xp

@@ -11,6 +11,7 @@ kernel offset (u, v) reads
 (overlaps accumulate). Each is the other's gradient.
 """
 from ... import backend
+from ...kernels.conv_kernels import col2im, col2im_available
 from ..tensor import make_result
 
 
@@ -42,10 +43,13 @@ def fold(patches, image_size, stride, dilation=(1, 1)):
     n, c, kh, kw, oh, ow = patches.shape
     (sh, sw), (dh, dw), (h, w) = stride, dilation, image_size
     data = backend.xp.zeros((n, c, h, w), dtype=patches.dtype)
-    for u in range(kh):
-        for v in range(kw):
-            data[:, :, dh * u:dh * u + sh * oh:sh, dw * v:dw * v + sw * ow:sw] += \
-                patches.array[:, :, u, v]
+    if col2im_available(patches.array):  # one compiled pass (kernels/conv_kernels.py)
+        col2im(patches.array, data, stride, dilation)
+    else:
+        for u in range(kh):
+            for v in range(kw):
+                data[:, :, dh * u:dh * u + sh * oh:sh, dw * v:dw * v + sw * ow:sw] += \
+                    patches.array[:, :, u, v]
     out = make_result(data, (patches,), None, "fold", saved=())
     if out.requires_grad:
         out._backward = lambda g: (unfold(g, (kh, kw), stride, dilation),)

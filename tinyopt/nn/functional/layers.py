@@ -1,20 +1,20 @@
 """Layer computations: linear, embedding, conv2d, layer_norm, batch_norm.
 
-Convolution is im2col: ``unfold`` gathers every kernel-sized patch, and one
-matrix product with the flattened kernels computes all outputs at once,
+Convolution computes
 
     out[n, o, i, j] = sum_{c, u, v} w[o, c, u, v] * x[n, g C/G + c, s i + d u, s j + d v] + b[o]
 
 with stride s, dilation d, and G groups: output channel o belongs to group
-g = o // (O/G) and sees only that group's C/G input channels, so the product
-is one batched matrix product per group.
+g = o // (O/G) and sees only that group's C/G input channels. It is one op
+(``autograd/ops/conv.py``: im2col and one matrix product per group); this
+function checks the arguments.
 """
 from ... import backend
 from ...autograd import Tensor
+from ...autograd.ops.conv import conv2d as conv_op
 from ...autograd.ops.elementwise import where
+from ...autograd.ops.layer_norm import layer_norm as layer_norm_op
 from ...autograd.ops.linalg import linear as linear_op
-from ...autograd.ops.shape import pad
-from ...autograd.ops.window import unfold
 
 
 def _check_shape(op, name, value, expected):
@@ -85,23 +85,15 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
                          f"shape {x.shape}")
     stride, dilation = pair(stride, "stride", positive=True), pair(dilation, "dilation",
                                                                    positive=True)
-    ph, pw = pair(padding, "padding")
+    padding = pair(padding, "padding")
     _check_shape("conv2d", "bias", bias, (out_channels,))
-    if ph or pw:
-        x = pad(x, (pw, pw, ph, ph))
-    patches = unfold(x, (kh, kw), stride, dilation)
-    n, _, _, _, oh, ow = patches.shape
-    # (G, N*OH*OW, C/G*kh*kw) patch rows times (G, C/G*kh*kw, O/G) kernels, per group
-    columns = patches.reshape(n, groups, group_channels, kh, kw, oh, ow) \
-        .permute(1, 0, 5, 6, 2, 3, 4).reshape(groups, n * oh * ow, group_channels * kh * kw)
-    kernels = weight.reshape(groups, out_channels // groups, -1).transpose(1, 2)
-    out = (columns @ kernels).reshape(groups, n, oh, ow, out_channels // groups) \
-        .permute(1, 0, 4, 2, 3).reshape(n, out_channels, oh, ow)
-    return out if bias is None else out + bias.reshape(1, -1, 1, 1)
+    return conv_op(x, weight, bias, stride, padding, dilation, groups)
 
 
 def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
-    """Normalise over the trailing ``normalized_shape`` dims, then scale and shift."""
+    """Normalise over the trailing ``normalized_shape`` dims, then scale and shift.
+
+    One op with its backward by formula (``autograd/ops/layer_norm.py``)."""
     normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) \
         else tuple(normalized_shape)
     if x.shape[x.ndim - len(normalized_shape):] != normalized_shape:
@@ -110,12 +102,7 @@ def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
     _check_shape("layer_norm", "weight", weight, normalized_shape)
     _check_shape("layer_norm", "bias", bias, normalized_shape)
     dims = tuple(range(x.ndim - len(normalized_shape), x.ndim))
-    mean = x.mean(dim=dims, keepdim=True)
-    var = x.var(dim=dims, keepdim=True, correction=0)
-    out = (x - mean) / (var + eps).sqrt()
-    if weight is not None:
-        out = out * weight
-    return out if bias is None else out + bias
+    return layer_norm_op(x, dims, weight, bias, eps)
 
 
 def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=False,

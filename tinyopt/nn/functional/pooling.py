@@ -23,6 +23,7 @@ All three accept (N, C, H, W) and unbatched (C, H, W) input.
 """
 from ... import backend
 from ...autograd import Tensor
+from ...autograd.ops.pool import max_pool_windows
 from ...autograd.ops.shape import pad
 from ...autograd.ops.window import unfold
 from .layers import pair
@@ -55,8 +56,8 @@ def _batched(name, x):
     return (x.unsqueeze(0), True) if x.ndim == 3 else (x, False)
 
 
-def _windows(name, x, options, ceil_mode, fill):
-    """The (N, C, kh, kw, OH, OW) patches of ``x`` padded with ``fill`` (overhang included)."""
+def _padding(name, x, options, ceil_mode):
+    """(top, bottom, left, right) padding that makes every window full (overhang included)."""
     kernel, stride, padding, dilation = options
     sizes = [pool_output_size(n, k, s, p, d, ceil_mode)
              for n, k, s, p, d in zip(x.shape[2:], kernel, stride, padding, dilation)]
@@ -68,18 +69,28 @@ def _windows(name, x, options, ceil_mode, fill):
     extra = [max(0, (o - 1) * s + d * (k - 1) + 1 - (n + 2 * p)) for o, n, k, s, p, d in
              zip(sizes, x.shape[2:], kernel, stride, padding, dilation)]
     (ph, pw), (eh, ew) = padding, extra
-    if ph or pw or eh or ew:
-        x = pad(x, (pw, pw + ew, ph, ph + eh), value=fill)
+    return ph, ph + eh, pw, pw + ew
+
+
+def _windows(name, x, options, ceil_mode, fill):
+    """The (N, C, kh, kw, OH, OW) patches of ``x`` padded with ``fill`` (overhang included)."""
+    top, bottom, left, right = _padding(name, x, options, ceil_mode)
+    if top or bottom or left or right:
+        x = pad(x, (left, right, top, bottom), value=fill)
+    kernel, stride, _, dilation = options
     return unfold(x, kernel, stride, dilation)
 
 
 def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
-    """Maximum over each (kh, kw) window; ties send the gradient to the first maximum."""
+    """Maximum over each (kh, kw) window; ties send the gradient to the first maximum.
+
+    One op (``autograd/ops/pool.py``): it keeps the arg-max of each window,
+    and its backward adds each gradient at that one input position."""
     x, unbatched = _batched("max_pool2d", x)
-    patches = _windows("max_pool2d", x, pool_options(kernel_size, stride, padding, dilation),
-                       ceil_mode, float("-inf"))
-    n, c, kh, kw, oh, ow = patches.shape
-    out = patches.reshape(n, c, kh * kw, oh, ow).max(dim=2).values
+    options = pool_options(kernel_size, stride, padding, dilation)
+    kernel, stride, _, dilation = options
+    out = max_pool_windows(x, kernel, stride, dilation,
+                           _padding("max_pool2d", x, options, ceil_mode))
     return out.squeeze(0) if unbatched else out
 
 

@@ -1,0 +1,262 @@
+"""The one-op fast paths (conv2d, max_pool2d, layer_norm, the LSTM step, unbind, the plain
+backwards on arrays) give the numbers of the simple composite they replace.
+
+Each fast op is compared in float64 to 1e-10 with the composite written here
+from the basic ops (unfold + matmul, unfold + max, mean/var, sigmoid/tanh),
+forward and gradients; checked against finite differences (gradcheck); and
+its create_graph backward against torch's double backward (Hessian-vector
+products). float32 stays float32 through every one of them. Speed is
+measured by ``tinyopt bench train``, never here.
+"""
+import numpy as np
+import pytest
+
+import tinyopt
+from tinyopt import backend, gradcheck, nn
+from tinyopt.autograd import grad
+from tinyopt.autograd.ops.recurrent import lstm_cell
+from tinyopt.autograd.ops.shape import pad
+from tinyopt.autograd.ops.window import unfold
+from tinyopt.bench.threads import apply_thread_setting, thread_count
+from tinyopt.nn import functional as F
+
+
+@pytest.fixture(autouse=True)
+def float64():
+    with backend.default_dtype_as("float64"):
+        yield
+
+
+def normal(*shape, seed=0):
+    return np.random.default_rng(seed).normal(size=shape)
+
+
+def leaf(array):
+    return tinyopt.tensor(array, requires_grad=True)
+
+
+def same_values_and_gradients(fast, simple, arrays, seed=1):
+    """fast(*inputs) and simple(*inputs) agree to 1e-10, and so do their input gradients."""
+    results = []
+    for fn in (fast, simple):
+        inputs = [leaf(a) for a in arrays]
+        out = fn(*inputs)
+        upstream = np.random.default_rng(seed).normal(size=out.shape)
+        (out * tinyopt.tensor(upstream)).sum().backward()
+        results.append((out.array, [t.grad.array for t in inputs]))
+    (fast_out, fast_grads), (simple_out, simple_grads) = results
+    np.testing.assert_allclose(fast_out, simple_out, rtol=1e-10, atol=1e-12)
+    for i, (a, b) in enumerate(zip(fast_grads, simple_grads)):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12, err_msg=f"input {i}")
+        assert np.abs(b).max() > 1e-6, "trivially zero"
+
+
+# ----------------------------------------------------------------- convolution
+def composite_conv2d(x, w, b, stride, padding, dilation, groups):
+    """The convolution from basic ops: pad, unfold, permute, one matmul per group."""
+    out_channels, group_channels, kh, kw = w.shape
+    if padding:
+        x = pad(x, (padding, padding, padding, padding))
+    patches = unfold(x, (kh, kw), (stride, stride), (dilation, dilation))
+    n, _, _, _, oh, ow = patches.shape
+    columns = patches.reshape(n, groups, group_channels, kh, kw, oh, ow) \
+        .permute(1, 0, 5, 6, 2, 3, 4).reshape(groups, n * oh * ow, -1)
+    kernels = w.reshape(groups, out_channels // groups, -1).transpose(1, 2)
+    out = (columns @ kernels).reshape(groups, n, oh, ow, out_channels // groups) \
+        .permute(1, 0, 4, 2, 3).reshape(n, out_channels, oh, ow)
+    return out if b is None else out + b.reshape(1, -1, 1, 1)
+
+
+@pytest.mark.parametrize("cin, cout, k, stride, padding, dilation, groups", [
+    (3, 4, 3, 1, 1, 1, 1), (4, 6, 3, 2, 0, 1, 2), (4, 4, 2, 1, 2, 2, 4), (2, 3, 1, 1, 0, 1, 1),
+])
+def test_conv2d_op_equals_the_unfold_and_matmul_composite(cin, cout, k, stride, padding,
+                                                          dilation, groups):
+    options = (stride, padding, dilation, groups)
+    arrays = (normal(2, cin, 7, 6), normal(cout, cin // groups, k, k, seed=1), normal(cout, seed=2))
+    same_values_and_gradients(lambda x, w, b: F.conv2d(x, w, b, *options),
+                              lambda x, w, b: composite_conv2d(x, w, b, *options), arrays)
+
+
+def test_conv2d_op_without_input_gradient_and_bias():
+    x = tinyopt.tensor(normal(2, 3, 5, 5))  # the first layer's input needs no gradient
+    w = leaf(normal(4, 3, 3, 3, seed=1))
+    F.conv2d(x, w, None, 1, 1).sum().backward()
+    reference = leaf(w.array)
+    composite_conv2d(x, reference, None, 1, 1, 1, 1).sum().backward()
+    np.testing.assert_allclose(w.grad.array, reference.grad.array, rtol=1e-10)
+    assert x.grad is None
+
+
+# ------------------------------------------------------------------ max pooling
+def composite_max_pool2d(x, k, stride):
+    """Max pooling from basic ops: the windows of unfold, max over each."""
+    patches = unfold(x, (k, k), (stride, stride))
+    n, c, _, _, oh, ow = patches.shape
+    return patches.reshape(n, c, k * k, oh, ow).max(dim=2).values
+
+
+@pytest.mark.parametrize("k, stride", [(2, 2), (3, 1), (3, 2)])  # overlapping windows too
+def test_max_pool2d_op_equals_the_unfold_and_max_composite(k, stride):
+    same_values_and_gradients(lambda x: F.max_pool2d(x, k, stride),
+                              lambda x: composite_max_pool2d(x, k, stride), [normal(2, 3, 7, 8)])
+
+
+def test_max_pool2d_ties_and_overlaps_accumulate_at_the_first_maximum():
+    x = leaf(np.zeros((1, 1, 3, 3)))  # every window ties; all choose their top-left element
+    F.max_pool2d(x, 2, 1).sum().backward()
+    np.testing.assert_array_equal(x.grad.array[0, 0], [[1, 1, 0], [1, 1, 0], [0, 0, 0]])
+
+
+def test_max_pool2d_propagates_nan_as_torch():
+    x = np.arange(16.0).reshape(1, 1, 4, 4)
+    x[0, 0, 0, 1] = np.nan
+    out = F.max_pool2d(tinyopt.tensor(x), 2).array[0, 0]
+    assert np.isnan(out[0, 0]) and not np.isnan(out[0, 1]) and out[1, 1] == 15
+
+
+def test_max_pool2d_gradcheck_and_second_order_with_padding_and_dilation():
+    torch = pytest.importorskip("torch")
+    from nn_torch_helpers import hvp_matches_torch
+    x = normal(2, 2, 7, 6)
+    options = (3, 2, 1, 2, True)  # kernel, stride, padding, dilation, ceil_mode
+    gradcheck(lambda t: F.max_pool2d(t, *options), [leaf(x)])
+    hvp_matches_torch(lambda t: F.max_pool2d(t, *options) ** 2,
+                      lambda t: torch.nn.functional.max_pool2d(t, *options) ** 2, x)
+
+
+# ------------------------------------------------------------------- LayerNorm
+def composite_layer_norm(x, w, b, dims=(-1,), eps=1e-5):
+    mean = x.mean(dim=dims, keepdim=True)
+    var = x.var(dim=dims, keepdim=True, correction=0)
+    return (x - mean) / (var + eps).sqrt() * w + b
+
+
+def test_layer_norm_op_equals_the_mean_and_variance_composite():
+    arrays = (normal(3, 4, 6), 1 + normal(6, seed=1), normal(6, seed=2))
+    same_values_and_gradients(lambda x, w, b: F.layer_norm(x, 6, w, b),
+                              composite_layer_norm, arrays)
+    same_values_and_gradients(lambda x, w, b: F.layer_norm(x, (4, 6), w, b),
+                              lambda x, w, b: composite_layer_norm(x, w, b, (-2, -1)),
+                              (normal(3, 4, 6), normal(4, 6, seed=1), normal(4, 6, seed=2)))
+
+
+def test_layer_norm_gradcheck_and_second_order():
+    torch = pytest.importorskip("torch")
+    from nn_torch_helpers import hvp_matches_torch
+    arrays = (normal(3, 5), 1 + normal(5, seed=1), normal(5, seed=2))
+    gradcheck(lambda x, w, b: F.layer_norm(x, 5, w, b), [leaf(a) for a in arrays])
+    hvp_matches_torch(lambda x, w, b: F.layer_norm(x, 5, w, b),
+                      lambda x, w, b: torch.nn.functional.layer_norm(x, (5,), w, b), *arrays)
+    hvp_matches_torch(lambda x: F.layer_norm(x, 5),
+                      lambda x: torch.nn.functional.layer_norm(x, (5,)), arrays[0])
+
+
+# ------------------------------------------------------------ the LSTM step
+def composite_lstm_step(z, c):
+    n = c.shape[-1]
+    i, f = z[:, :n].sigmoid(), z[:, n:2 * n].sigmoid()
+    g, o = z[:, 2 * n:3 * n].tanh(), z[:, 3 * n:].sigmoid()
+    c = f * c + i * g
+    return tinyopt.stack([o * c.tanh(), c])
+
+
+def test_lstm_cell_op_equals_the_gate_by_gate_composite():
+    arrays = (normal(3, 16) * 2, normal(3, 4, seed=1))
+    same_values_and_gradients(lstm_cell, composite_lstm_step, arrays)
+    gradcheck(lstm_cell, [leaf(a) for a in arrays])
+
+
+def test_lstm_second_order_matches_torch():
+    torch = pytest.importorskip("torch")
+    from nn_torch_helpers import hvp_matches_torch
+    tiny, ref = nn.LSTM(3, 4, batch_first=True), torch.nn.LSTM(3, 4, batch_first=True).double()
+    tiny.load_state_dict({k: v.detach().numpy().copy() for k, v in ref.state_dict().items()})
+    x = normal(2, 5, 3)
+    hvp_matches_torch(lambda t: tiny(t)[0], lambda t: ref(t)[0], x)
+
+
+# ------------------------------------------------------------------- unbind
+def test_unbind_slices_and_stacks_the_gradients_back():
+    x = leaf(normal(4, 3, 2))
+    pieces = x.unbind(1)
+    assert len(pieces) == 3 and all(p.shape == (4, 2) for p in pieces)
+    np.testing.assert_array_equal(pieces[1].array, x.array[:, 1])
+    sum((k + 1) * p.sum() for k, p in enumerate(pieces)).backward()
+    np.testing.assert_array_equal(x.grad.array, np.broadcast_to([[1.], [2.], [3.]], (4, 3, 2)))
+    second, = grad((x.unbind(0)[2] ** 3).sum(), x, create_graph=True)
+    hessian, = grad(second.sum(), x)  # d/dx of 3 x^2 on row 2, zero elsewhere
+    np.testing.assert_allclose(hessian.array[2], 6 * x.array[2])
+    assert not hessian.array[:2].any() and not hessian.array[3].any()
+
+
+# ----------------------------------------------------- float32 stays float32
+def test_float32_stays_float32_through_every_fast_op_and_its_gradient():
+    with backend.default_dtype_as("float32"):
+        image = leaf(normal(2, 3, 6, 6).astype(np.float32))
+        conv = nn.Conv2d(3, 4, 3, padding=1)
+        sequence = leaf(normal(2, 5, 3).astype(np.float32))
+        lstm, norm = nn.LSTM(3, 8, batch_first=True), nn.LayerNorm(8)
+        pooled = F.max_pool2d(conv(image).relu(), 2)
+        hidden = norm(lstm(sequence)[0])
+        outputs = [pooled, hidden, F.gelu(hidden), hidden.softmax(-1), hidden.log_softmax(-1)]
+        assert all(o.dtype == np.float32 for o in outputs)
+        sum(o.sum() for o in outputs).backward()
+        tensors = [image, sequence] + list(conv.parameters()) + list(lstm.parameters()) \
+            + list(norm.parameters())
+        assert all(t.grad.dtype == np.float32 for t in tensors)
+
+
+# ------------------------------------------------------------ thread setting
+def test_thread_count_follows_the_environment_and_refuses_nonsense(monkeypatch):
+    monkeypatch.delenv("TINYOPT_NUM_THREADS", raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    assert thread_count() == 3
+    monkeypatch.setenv("TINYOPT_NUM_THREADS", "1")
+    assert thread_count() == 1
+    monkeypatch.setenv("TINYOPT_NUM_THREADS", "zero")
+    with pytest.raises(ValueError, match="TINYOPT_NUM_THREADS must be a positive integer"):
+        thread_count()
+
+
+def test_apply_thread_setting_sets_passive_waiting_and_sizes_torch(monkeypatch):
+    torch = pytest.importorskip("torch")
+    from nn_torch_helpers import hvp_matches_torch
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    monkeypatch.setenv("TINYOPT_NUM_THREADS", "1")
+    for name in ("OMP_WAIT_POLICY", "NUMBA_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        monkeypatch.setenv(name, "recorded")  # so that monkeypatch restores the original
+        monkeypatch.delenv(name)
+    before = torch.get_num_threads()
+    blas_before = [info["num_threads"] for info in threadpoolctl.threadpool_info()
+                   if info["user_api"] == "blas"]
+    try:
+        applied = apply_thread_setting(torch)
+        assert applied["threads"] == 1 and applied["torch_threads"] == 1
+        assert torch.get_num_threads() == 1 and applied["omp_wait_policy"] == "PASSIVE"
+        assert applied["blas_threads"] == 1
+        assert all(info["num_threads"] == 1 for info in threadpoolctl.threadpool_info()
+                   if info["user_api"] == "blas")
+    finally:
+        torch.set_num_threads(before)
+        if blas_before:
+            threadpoolctl.threadpool_limits(limits=max(blas_before), user_api="blas")
+
+
+# ------------------------------------------------------------ col2im kernel
+@pytest.mark.parametrize("stride, dilation", [((1, 1), (1, 1)), ((2, 1), (1, 2)), ((1, 3), (2, 1))])
+def test_compiled_col2im_equals_the_numpy_loop(stride, dilation, monkeypatch):
+    pytest.importorskip("numba")
+    from tinyopt.autograd.ops import window
+    patches = tinyopt.tensor(normal(2, 3, 3, 2, 4, 3))
+    size = tuple(s * (o - 1) + d * (k - 1) + 1 + 1 for s, o, d, k in
+                 zip(stride, (4, 3), dilation, (3, 2)))  # one spare row and column
+    compiled = window.fold(patches, size, stride, dilation).array
+    view = tinyopt.tensor(normal(3, 2, 3, 2, 4, 3).transpose(1, 0, 2, 3, 4, 5))  # strided input
+    compiled_view = window.fold(view, size, stride, dilation).array
+    monkeypatch.setattr(window, "col2im_available", lambda array: False)
+    looped = window.fold(patches, size, stride, dilation).array
+    np.testing.assert_allclose(compiled, looped, rtol=1e-14, atol=1e-14)
+    assert np.abs(compiled).max() > 0 and not compiled[:, :, -1].any()
+    np.testing.assert_allclose(compiled_view, window.fold(view, size, stride, dilation).array,
+                               rtol=1e-14, atol=1e-14)

@@ -1,0 +1,60 @@
+"""Max pooling as one op: the window maxima, and the offset in its window each came from.
+
+For (N, C, H, W) input padded (with -inf) to (Hp, Wp), window (i, j) with
+kernel (kh, kw), stride s and dilation d reads the kh*kw values
+
+    x[n, c, s_h i + d_h u, s_w j + d_w v]       u < kh, v < kw
+
+(``unfold``: a strided view, no copy). The forward runs over the kh*kw kernel
+offsets (not over windows), each step one whole-array operation: the maxima
+first (``maximum``, so a NaN wins, as in PyTorch), then per output element
+the offset k = u kw + v of the first element equal to it (PyTorch's choice at
+ties). The backward needs no mask of the input: the gradient of each output
+goes to the one input position
+
+    p = ((n C + c) Hp + s_h i + d_h u) Wp + s_w j + d_w v
+
+added there by ``index_add`` (overlapping windows may pick one position
+twice), whose own gradient is the gather at the same positions, so the
+backward differentiates again (``create_graph=True``).
+"""
+from ... import backend
+from ..mode import no_grad
+from ..tensor import make_result
+from .shape import index_add, pad
+from .window import unfold
+
+
+def max_pool_windows(x, kernel, stride, dilation, widths):
+    """The maximum of every window of ``x`` padded by ``widths`` = (top, bottom, left, right)."""
+    xp = backend.xp
+    top, bottom, left, right = widths
+    with no_grad():
+        padded = pad(x, (left, right, top, bottom), value=float("-inf")) if any(widths) else x
+        patches = unfold(padded, kernel, stride, dilation).array
+    kh, kw = kernel
+    views = [patches[:, :, k // kw, k % kw] for k in range(kh * kw)]
+    best = views[0].copy()
+    for value in views[1:]:
+        xp.maximum(best, value, out=best)
+    offset = xp.zeros(best.shape, dtype=xp.int64)
+    nan = xp.isnan(best)
+    for k in reversed(range(kh * kw)):  # the smallest offset that holds the maximum is kept
+        xp.copyto(offset, k, where=(views[k] == best) | (nan & xp.isnan(views[k])) if nan.any()
+                  else views[k] == best)
+    out = make_result(best, (x,), None, "max_pool2d", saved=())
+    if out.requires_grad:
+        hp, wp = padded.shape[2:]
+
+        def backward(g):
+            (sh, sw), (dh, dw) = stride, dilation
+            u, v = xp.divmod(offset, kw)
+            rows = xp.arange(best.shape[2]).reshape(-1, 1) * sh + dh * u
+            columns = xp.arange(best.shape[3]) * sw + dw * v
+            planes = xp.arange(best.shape[0] * best.shape[1]).reshape(best.shape[:2] + (1, 1))
+            positions = ((planes * hp + rows) * wp + columns).reshape(-1)
+            image = index_add(g.reshape(-1), (positions,), (planes.size * hp * wp,)).reshape(
+                padded.shape)
+            return (image[:, :, top:hp - bottom, left:wp - right] if any(widths) else image,)
+        out._backward = backward
+    return out
