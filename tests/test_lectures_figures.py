@@ -15,7 +15,8 @@ from tinyopt.viz import artists_outside
 FIGURES = Path(__file__).resolve().parent.parent / "lectures" / "figures"
 spec = importlib.util.spec_from_file_location("render", FIGURES / "render.py")
 render = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(render)  # puts lectures/figures on sys.path for the _*.py helpers
+spec.loader.exec_module(render)
+sys.path.insert(0, str(FIGURES))  # the _*.py helpers the scripts share
 from _deck_optimizers import AdamV0, DeckRProp  # noqa: E402
 
 PANELS = {"gd_variants": 2, "landscape_challenges": 3, "momentum_vs_sgd": 2,

@@ -5,29 +5,17 @@ deck's own optimizer variants) defines ``make(fast=False)`` returning a Figure; 
 written next to its script (``momentum_vs_sgd.png``, ...). ``--fast`` is for CI: short runs.
 """
 import argparse
-import importlib.util
-import sys
 from pathlib import Path
 
+from tinyopt.lectures.figures import available, load
 from tinyopt.viz import save_figure
 
 HERE = Path(__file__).resolve().parent
-if str(HERE) not in sys.path:
-    sys.path.insert(0, str(HERE))  # the scripts import the _*.py helpers beside them
 
 
 def scripts():
-    """The figure scripts, by name."""
-    return sorted(path for path in HERE.glob("*.py")
-                  if path.name != "render.py" and not path.name.startswith("_"))
-
-
-def load(path):
-    """The figure script at ``path`` as a module."""
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The figure scripts, by name (the decks' builder finds them the same way)."""
+    return list(available(HERE).values())
 
 
 def main(argv=None):

@@ -48,10 +48,16 @@ def chromium_context(viewport=None):
 
 def open_deck(context, html_path, query=""):
     """A new page showing the deck at ``html_path`` (``query`` such as ``?print-pdf``), once
-    reveal.js is ready."""
+    reveal.js is ready (for ``?print-pdf``: once its print layout is complete)."""
     page = context.new_page()
+    printing = "print-pdf" in query
+    if printing:  # reveal.js lays the pages out after it is ready, then says 'pdf-ready'
+        page.add_init_script("document.addEventListener('pdf-ready', "
+                             "() => { window.tinyoptPdfReady = true; })")
     page.goto(Path(html_path).resolve().as_uri() + query)
     page.wait_for_function("() => window.Reveal && Reveal.isReady()")
+    if printing:
+        page.wait_for_function("() => window.tinyoptPdfReady === true")
     return page
 
 

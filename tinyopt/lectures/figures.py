@@ -3,6 +3,7 @@ whose ``make(fast=False)`` returns a matplotlib Figure, drawn at build time and 
 """
 import base64
 import importlib.util
+import sys
 import tempfile
 from pathlib import Path
 
@@ -15,9 +16,10 @@ NOT_A_FIGURE = ("render.py",)
 
 
 def available(folder):
-    """The figure scripts in ``folder``: name -> path."""
+    """The figure scripts in ``folder``: name -> path (not ``render.py``, nor the ``_*.py``
+    helpers the scripts share: models, data, the deck's own optimizer variants)."""
     return {path.stem: path for path in sorted(Path(folder).glob("*.py"))
-            if path.name not in NOT_A_FIGURE}
+            if path.name not in NOT_A_FIGURE and not path.name.startswith("_")}
 
 
 def check_available(names, folder, deck_name):
@@ -29,15 +31,24 @@ def check_available(names, folder, deck_name):
                                 "there, defining make(fast=False))")
 
 
-def draw(name, folder, fast):
-    """Run the script ``folder/name.py``'s ``make(fast)``; the Figure it returns."""
-    path = Path(folder) / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"tinyopt_lecture_figure_{name}", path)
+def load(path):
+    """The figure script at ``path`` as a module, its folder importable while it loads and
+    draws (the scripts import the ``_*.py`` helpers beside them)."""
+    path = Path(path).resolve()
+    folder = str(path.parent)
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    spec = importlib.util.spec_from_file_location(f"tinyopt_lecture_figure_{path.stem}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     if not callable(getattr(module, "make", None)):
         raise ValueError(f"figure script {path} defines no make(fast=False)")
-    return module.make(fast=fast)
+    return module
+
+
+def draw(name, folder, fast):
+    """Run the script ``folder/name.py``'s ``make(fast)``; the Figure it returns."""
+    return load(Path(folder) / f"{name}.py").make(fast=fast)
 
 
 def data_urls(names, folder, fast):
