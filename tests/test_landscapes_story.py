@@ -1,6 +1,6 @@
 """The default races tell the lessons their landscapes' notes claim: on the ravine SGD
 zig-zags and momentum rolls down smoothly, Nesterov stays finite; on Rosenbrock Adam and
-RMSprop follow the valley to the minimum; every default race on every landscape is finite."""
+RMSprop (and Lion, at its own rate) follow the valley to the minimum; every default race on every landscape is finite."""
 import numpy as np
 import pytest
 
@@ -43,9 +43,10 @@ def test_on_the_ravine_sgd_zig_zags_and_momentum_rolls_down_smoothly():
         assert ravine.value_and_grad(paths[name][-1])[0] < 1e-6, name
 
 
-def test_on_rosenbrock_adam_and_rmsprop_follow_the_valley_to_the_minimum():
+def test_on_rosenbrock_adam_rmsprop_and_lion_follow_the_valley_to_the_minimum():
     rosenbrock, paths = _default_race("rosenbrock")
-    for name in ("adam", "rmsprop"):
+    assert rosenbrock.default_lr(parse_recipe("lion")) == rosenbrock.lr_sign
+    for name in ("adam", "rmsprop", "lion"):
         values = [rosenbrock.value_and_grad(point)[0] for point in paths[name][-50:]]
         assert max(values) < 0.1 and values[-1] < 0.05, name
     assert rosenbrock.value_and_grad(paths["sgd"][-1])[0] > 0.1  # slow to follow

@@ -71,6 +71,8 @@ class Landscape:
         lr_adaptive: a learning rate for step-scaled methods (Adam, RMSprop, Lion).
         lr_momentum: the rate for gradient-scaled methods with momentum (SGD with
             ``momentum > 0``, Nesterov), when it must differ from ``lr_sgd``; None: ``lr_sgd``.
+        lr_sign: the rate for sign-based methods (Lion), whose every coordinate moves by
+            exactly lr, when a third of ``lr_adaptive`` is too coarse; None: that third.
         log_levels: draw contour levels on a log scale (for steep valleys).
         view: ``(elevation, azimuth)`` in degrees for a 3-D plot that shows the valleys.
         note: one sentence on what the landscape teaches.
@@ -86,6 +88,7 @@ class Landscape:
     lr_sgd: float
     lr_adaptive: float
     lr_momentum: float = None
+    lr_sign: float = None
     log_levels: bool = False
     view: tuple = (35, -60)
     note: str = ""
@@ -101,6 +104,8 @@ class Landscape:
         if self.lr_momentum is not None and recipe.optimizer in recipes.GRADIENT_SCALED \
                 and settings.get("momentum", 0) > 0:
             return self.lr_momentum
+        if self.lr_sign is not None and recipe.optimizer in recipes.SIGN_BASED:
+            return self.lr_sign
         return recipes.default_lr(recipe.optimizer, self.lr_sgd, self.lr_adaptive)
 
     def value_and_grad(self, point):
@@ -229,11 +234,12 @@ LANDSCAPES = {landscape.name: landscape for landscape in (
     Landscape("rosenbrock", "Rosenbrock", r"$(1-x)^2 + 100\,(y-x^2)^2$", _rosenbrock,
               minima=((1.0, 1.0),), window=((-2.0, 2.0), (-1.0, 3.0)),
               starts=((-1.2, 1.0), (-1.5, 2.5), (0.0, 2.5)), lr_sgd=1e-3, lr_adaptive=0.2,
-              log_levels=True, view=(35, 60),
+              lr_sign=0.01, log_levels=True, view=(35, 60),
               note="a curved, flat-bottomed valley: easy to find, slow to follow; "
                    "at lr 0.2 Adam and RMSprop follow it to f < 0.05 in 300 steps (RMSprop's "
                    "first step is 10 lr: its v starts at zero, without Adam's bias correction), "
-                   "SGD at lr 0.001 is still on its way"),
+                   "Lion's fixed steps of 0.01 to f < 0.05 as well (steps of 0.067 overshoot "
+                   "the narrow floor), SGD at lr 0.001 is still on its way"),
     Landscape("beale", "Beale", r"$(1.5-x+xy)^2 + (2.25-x+xy^2)^2 + (2.625-x+xy^3)^2$", _beale,
               minima=((3.0, 0.5),), window=((-4.5, 4.5), (-4.5, 4.5)),
               starts=((1.0, 1.5), (-1.0, -1.0), (-3.0, 1.0)), lr_sgd=1e-3, lr_adaptive=0.05,
