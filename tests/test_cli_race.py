@@ -46,11 +46,12 @@ def test_own_optimizers_and_start_without_a_gif(tmp_path):
 
 
 def test_race_gives_each_family_its_rate_and_the_same_paths_twice():
+    """Rosenbrock names a rate for sign methods (lr_sign), so Lion gets 0.01, not 0.2 / 3."""
     rosenbrock = landscapes.get("rosenbrock")
     chosen = [parse_recipe(name) for name in ("sgd", "adam", "lion", "radam", "adadelta")]
     first = race.race(rosenbrock, chosen, rosenbrock.starts[0], 20)
     second = race.race(rosenbrock, chosen, rosenbrock.starts[0], 20)
-    assert list(first) == ["sgd lr=0.001", "adam lr=0.2", "lion lr=0.0667", "radam lr=0.001",
+    assert list(first) == ["sgd lr=0.001", "adam lr=0.2", "lion lr=0.01", "radam lr=0.001",
                            "adadelta"]
     for label in first:
         np.testing.assert_array_equal(first[label], second[label])
