@@ -98,3 +98,15 @@ def test_bad_arguments_and_wrapping_twice():
         Lookahead(base)
     with pytest.raises(ValueError, match="expects a dict"):
         wrapped.load_state_dict(base.state_dict())
+
+
+@pytest.mark.parametrize("inner, method", [
+    (lambda p: optim.AdamWScheduleFree(p, lr=0.01), "train"),
+    (lambda p: optim.SophiaG(p), "update_hessian"),
+    (lambda p: optim.SophiaH(p), "hessian_backward"),
+    (lambda p: optim.AdaHessian(p), "hessian_backward")])
+def test_optimizers_whose_protocol_the_wrapper_would_hide_are_refused(inner, method):
+    """fit reaches schedule-free's train()/eval() and the Hessian optimizers' estimates on
+    the optimizer it holds; through a Lookahead they would silently train differently."""
+    with pytest.raises(ValueError, match=f"cannot wrap .*{method}"):
+        Lookahead(inner([Parameter(np.ones((2, 3)))]))

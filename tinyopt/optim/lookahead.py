@@ -40,6 +40,11 @@ def lookahead_rule(p, g, slow, alpha):
     return p, p
 
 
+_PROTOCOLS_NOT_PASSED_ON = ("hessian_backward", "update_hessian", "train", "eval")
+"""Methods ``fit`` calls on some optimizers (Hessian estimates, schedule-free's y/x swap) that
+Lookahead does not forward: wrapping such an optimizer would silently change its algorithm."""
+
+
 class Lookahead(Optimizer):
     """Lookahead (Zhang et al. 2019) around an optimizer instance.
 
@@ -68,6 +73,11 @@ class Lookahead(Optimizer):
         elif kwargs:
             raise TypeError(f"Lookahead got an optimizer instance and its arguments "
                             f"{sorted(kwargs)}: pass either")
+        protocol = [name for name in _PROTOCOLS_NOT_PASSED_ON if hasattr(optimizer, name)]
+        if protocol:
+            raise ValueError(f"Lookahead cannot wrap {type(optimizer).__name__}: fit would "
+                             f"not reach its {' / '.join(protocol)}() through the wrapper, "
+                             "so it would train as a different optimizer; use it unwrapped")
         if getattr(optimizer, "_lookahead", None) is not None:
             raise ValueError("this optimizer is already wrapped by a Lookahead: a second one "
                              "would keep a duplicate of its slow weights")
