@@ -15,7 +15,8 @@ goes to the one input position
     p = ((n C + c) Hp + s_h i + d_h u) Wp + s_w j + d_w v
 
 added there by ``index_add`` (overlapping windows may pick one position
-twice), whose own gradient is the gather at the same positions, so the
+twice; disjoint windows, the usual kernel = stride, cannot, so the values are
+just written), whose own gradient is the gather at the same positions, so the
 backward differentiates again (``create_graph=True``).
 """
 from ... import backend
@@ -40,11 +41,12 @@ def max_pool_windows(x, kernel, stride, dilation, widths):
     offset = xp.zeros(best.shape, dtype=xp.int64)
     nan = xp.isnan(best)
     for k in reversed(range(kh * kw)):  # the smallest offset that holds the maximum is kept
-        xp.copyto(offset, k, where=(views[k] == best) | (nan & xp.isnan(views[k])) if nan.any()
-                  else views[k] == best)
+        xp.copyto(offset, k, where=(views[k] == best) | (nan & xp.isnan(views[k])))
     out = make_result(best, (x,), None, "max_pool2d", saved=())
     if out.requires_grad:
         hp, wp = padded.shape[2:]
+        disjoint = all(step >= spread * (size - 1) + 1  # no two windows share an input
+                       for step, spread, size in zip(stride, dilation, kernel))
 
         def backward(g):
             (sh, sw), (dh, dw) = stride, dilation
@@ -53,8 +55,8 @@ def max_pool_windows(x, kernel, stride, dilation, widths):
             columns = xp.arange(best.shape[3]) * sw + dw * v
             planes = xp.arange(best.shape[0] * best.shape[1]).reshape(best.shape[:2] + (1, 1))
             positions = ((planes * hp + rows) * wp + columns).reshape(-1)
-            image = index_add(g.reshape(-1), (positions,), (planes.size * hp * wp,)).reshape(
-                padded.shape)
+            image = index_add(g.reshape(-1), (positions,), (planes.size * hp * wp,),
+                              distinct=disjoint).reshape(padded.shape)
             return (image[:, :, top:hp - bottom, left:wp - right] if any(widths) else image,)
         out._backward = backward
     return out
