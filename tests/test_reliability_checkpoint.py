@@ -336,7 +336,9 @@ def _steps(model, optimizer, scheduler, ema, count, seed):
         for param in model.parameters():
             param.grad = rng.standard_normal(param.array.shape).astype(param.array.dtype)
         optimizer.step()
-        if scheduler is not None:
+        if isinstance(scheduler, optim.lr_scheduler.ReduceLROnPlateau):
+            scheduler.step(rng.random())  # a noisy metric: its counters must resume too
+        elif scheduler is not None:
             scheduler.step()
         ema.update()
 
