@@ -9,6 +9,7 @@ import pytest
 
 import tinyopt
 from tinyopt import data, nn, optim
+from tinyopt.exercises.warmup import tiny_transformer
 from tinyopt.train import History, evaluate, fit
 
 
@@ -65,28 +66,11 @@ def test_small_cnn_on_digits_reaches_97_percent():
     assert result["accuracy"] >= 0.97
 
 
-class CharModel(nn.Module):
-    """Token + position embeddings, one causal transformer block, a linear head."""
-
-    def __init__(self, vocab_size, block_size, width=32, heads=2):
-        super().__init__()
-        self.tokens = nn.Embedding(vocab_size, width)
-        self.positions = nn.Embedding(block_size, width)
-        self.block = nn.TransformerBlock(width, heads)
-        self.norm = nn.LayerNorm(width)
-        self.head = nn.Linear(width, vocab_size)
-
-    def forward(self, indices):
-        steps = indices.shape[1]
-        x = self.tokens(indices) + self.positions(tinyopt.tensor(np.arange(steps)))
-        return self.head(self.norm(self.block(x)))
-
-
 def test_attention_model_beats_unigram_entropy():
     tinyopt.manual_seed(0)
     block = 16
     X, Y, vocab = data.make_char_dataset(block_size=block, stride=4)
-    model = CharModel(vocab.vocab_size, block)
+    model = tiny_transformer(vocab.vocab_size, block, width=32)  # one causal block
     optimizer = optim.Adam(model.parameters(), lr=3e-3)
     loader = _loader(X, Y, 32)
 
