@@ -37,7 +37,7 @@ import numpy
 from .. import backend
 from .cuda_source import C_TYPES, kernel_source
 from .kernel_twin import KernelTwin
-from .numpy_executor import NumpyExecutor
+from .numpy_executor import compiled_updates
 from .rule_form import read_rule
 
 _kernels = {}
@@ -62,21 +62,13 @@ class CupyExecutor:
         if not emulate:
             backend.require_cuda()
         self.emulate = emulate
-        self._reference = NumpyExecutor()
         self._device_bounds = {}
 
     def run(self, rule, updates):
         """Apply ``rule`` to every ``(arrays, scalars)`` update, one launch per parameter."""
-        for arrays, scalars in updates:
-            param = arrays[0]
-            if param.size == 0:
-                continue
-            if not _compilable(arrays):
-                self._reference.run(rule, [(arrays, scalars)])
-                continue
-            table = numpy.array([scalars], dtype=param.dtype).reshape(1, len(scalars))
-            bounds = _to_device(numpy.array([0]), numpy.array([param.size]))
-            self._launch(rule, arrays, bounds, table, tuple(isinstance(s, bool) for s in scalars))
+        for arrays, table, flags in compiled_updates(rule, updates, _compilable):
+            bounds = _to_device(numpy.array([0]), numpy.array([arrays[0].size]))
+            self._launch(rule, arrays, bounds, table, flags)
 
     def run_flat(self, rule, arrays, starts, stops, table, flags):
         """Apply ``rule`` to segments ``[starts[k], stops[k])`` of flat 1-D ``arrays``.

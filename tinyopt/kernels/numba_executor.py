@@ -29,7 +29,7 @@ from collections import namedtuple
 
 import numpy
 
-from .numpy_executor import NumpyExecutor
+from .numpy_executor import compiled_updates
 
 PARALLEL_MIN_SIZE = 1 << 18
 """Calls spanning fewer elements run the serial loop: starting threads would cost more."""
@@ -49,22 +49,12 @@ class NumbaExecutor:
 
     name = "numba"
 
-    def __init__(self):
-        self._reference = NumpyExecutor()
-
     def run(self, rule, updates):
         """Apply ``rule`` to every ``(arrays, scalars)`` update, one loop call per parameter."""
-        for arrays, scalars in updates:
-            param = arrays[0]
-            if param.size == 0:
-                continue
-            if not _compilable(arrays):
-                self._reference.run(rule, [(arrays, scalars)])
-                continue
+        for arrays, table, flags in compiled_updates(rule, updates, _compilable):
             flat = [None if a is None else _flat_view_or_copy(a) for a in arrays]
-            table = numpy.array([scalars], dtype=param.dtype).reshape(1, len(scalars))
-            bounds = numpy.array([0]), numpy.array([param.size])
-            self.run_flat(rule, flat, *bounds, table, tuple(isinstance(s, bool) for s in scalars))
+            bounds = numpy.array([0]), numpy.array([arrays[0].size])
+            self.run_flat(rule, flat, *bounds, table, flags)
             for j in (0, *range(2, len(arrays))):  # param and state; the gradient is read only
                 if arrays[j] is not None and not arrays[j].flags.c_contiguous:
                     arrays[j][...] = flat[j].reshape(arrays[j].shape)

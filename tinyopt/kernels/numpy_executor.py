@@ -4,6 +4,7 @@ This is the readable baseline every faster executor is tested against: one
 call of the rule per parameter, NumPy (or CuPy) doing the elementwise work,
 with the temporaries that implies.
 """
+import numpy
 
 
 class NumpyExecutor:
@@ -34,3 +35,19 @@ class NumpyExecutor:
             for target, value in zip(targets, results):
                 if target is not None:
                     target[...] = value
+
+
+def compiled_updates(rule, updates, compilable):
+    """What a compiled executor (numba, cupy) runs itself of ``updates``: for each update
+    whose arrays ``compilable(arrays)`` accepts, ``(arrays, table, flags)`` with the scalars
+    as a one-row ``table`` in the parameter's dtype and ``flags[n]`` saying whether scalar n
+    is a bool. Empty parameters are skipped; the rest run here, on the reference executor."""
+    for arrays, scalars in updates:
+        param = arrays[0]
+        if param.size == 0:
+            continue
+        if not compilable(arrays):
+            NumpyExecutor().run(rule, [(arrays, scalars)])
+            continue
+        table = numpy.array([scalars], dtype=param.dtype).reshape(1, len(scalars))
+        yield arrays, table, tuple(isinstance(scalar, bool) for scalar in scalars)
