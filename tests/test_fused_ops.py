@@ -243,6 +243,29 @@ def test_apply_thread_setting_sets_passive_waiting_and_sizes_torch(monkeypatch):
             threadpoolctl.threadpool_limits(limits=max(blas_before), user_api="blas")
 
 
+# ------------------------------------------------------------ window-maxima kernel
+@pytest.mark.parametrize("kernel, stride, dilation", [((2, 2), (2, 2), (1, 1)),
+                                                      ((3, 2), (1, 2), (2, 1)),
+                                                      ((3, 3), (2, 1), (1, 1))])
+def test_compiled_window_maxima_equal_the_whole_array_passes(kernel, stride, dilation):
+    pytest.importorskip("numba")
+    from tinyopt.autograd.ops.pool import whole_array_maxima
+    from tinyopt.kernels.pool_kernels import window_maxima
+    image = np.round(normal(2, 3, 9, 8), 1)  # rounded: ties inside windows
+    image[0, 1, 2, 3] = np.nan
+    image[1, 2, :5] = -np.inf  # whole windows of -inf (padding)
+    image = image[:, :, :, ::-1]  # a strided view, as pooling may get
+    patches = unfold(tinyopt.tensor(image), kernel, stride, dilation).array
+    expected, expected_positions = whole_array_maxima(patches, stride, dilation, image.shape[2:])
+    best = np.empty(expected.shape)
+    positions = np.empty(expected.shape, dtype=np.int64)
+    window_maxima(image, kernel, stride, dilation, best, positions)
+    np.testing.assert_array_equal(best, expected)  # NaN where NaN
+    np.testing.assert_array_equal(positions, expected_positions)
+    assert np.isnan(best).any() and np.isinf(best).any()
+    assert len(np.unique(positions)) > 1
+
+
 # ------------------------------------------------------------ col2im kernel
 @pytest.mark.parametrize("stride, dilation", [((1, 1), (1, 1)), ((2, 1), (1, 2)), ((1, 3), (2, 1))])
 def test_compiled_col2im_equals_the_numpy_loop(stride, dilation, monkeypatch):
@@ -254,7 +277,7 @@ def test_compiled_col2im_equals_the_numpy_loop(stride, dilation, monkeypatch):
     compiled = window.fold(patches, size, stride, dilation).array
     view = tinyopt.tensor(normal(3, 2, 3, 2, 4, 3).transpose(1, 0, 2, 3, 4, 5))  # strided input
     compiled_view = window.fold(view, size, stride, dilation).array
-    monkeypatch.setattr(window, "col2im_available", lambda array: False)
+    monkeypatch.setattr(window, "compiled_loops_take", lambda array: False)
     looped = window.fold(patches, size, stride, dilation).array
     np.testing.assert_allclose(compiled, looped, rtol=1e-14, atol=1e-14)
     assert np.abs(compiled).max() > 0 and not compiled[:, :, -1].any()

@@ -16,9 +16,9 @@ _COMPILED_DTYPES = (numpy.dtype(numpy.float32), numpy.dtype(numpy.float64))
 _kernel = None
 
 
-def col2im_available(patches):
-    """True when the compiled loop can take these patches (NumPy, float32 or float64)."""
-    if not isinstance(patches, numpy.ndarray) or patches.dtype not in _COMPILED_DTYPES:
+def compiled_loops_take(array):
+    """True when the compiled window loops can take ``array`` (NumPy, float32 or float64)."""
+    if not isinstance(array, numpy.ndarray) or array.dtype not in _COMPILED_DTYPES:
         return False
     try:
         import numba  # noqa: F401

@@ -11,7 +11,7 @@ kernel offset (u, v) reads
 (overlaps accumulate). Each is the other's gradient.
 """
 from ... import backend
-from ...kernels.conv_kernels import col2im, col2im_available
+from ...kernels.conv_kernels import col2im, compiled_loops_take
 from ..tensor import make_result
 
 
@@ -43,7 +43,7 @@ def fold(patches, image_size, stride, dilation=(1, 1)):
     n, c, kh, kw, oh, ow = patches.shape
     (sh, sw), (dh, dw), (h, w) = stride, dilation, image_size
     data = backend.xp.zeros((n, c, h, w), dtype=patches.dtype)
-    if col2im_available(patches.array):  # one compiled pass (kernels/conv_kernels.py)
+    if compiled_loops_take(patches.array):  # one compiled pass (kernels/conv_kernels.py)
         col2im(patches.array, data, stride, dilation)
     else:
         for u in range(kh):
