@@ -1,4 +1,4 @@
-"""Max pooling as one op: the window maxima, and the offset in its window each came from.
+"""Max pooling as one op: the window maxima, and the input position each came from.
 
 For (N, C, H, W) input padded (with -inf) to (Hp, Wp), window (i, j) with
 kernel (kh, kw), stride s and dilation d reads the kh*kw values
