@@ -9,7 +9,8 @@ flat buffers (``run_flat``); each element finds its parameter's row of
 scalars with a binary search over the segment bounds, so one launch covers
 a thousand parameters with different step counts. The scalar table and the
 bounds are a few hundred bytes copied to the device per step; nothing comes
-back to the host.
+back to the host. Scalars computed on the device (trust ratios, norms) stay
+there: their table is assembled on the device (``scalar_table``).
 
 Two entry points, as every executor:
 
@@ -39,6 +40,7 @@ from .cuda_source import C_TYPES, kernel_source
 from .kernel_twin import KernelTwin
 from .numpy_executor import compiled_updates
 from .rule_form import read_rule
+from .scalar_table import is_on_device
 
 _kernels = {}
 """(rule, dtype name, kept, flags, emulate) -> the compiled kernel (or its twin)."""
@@ -75,8 +77,8 @@ class CupyExecutor:
 
         The arguments are those of ``NumbaExecutor.run_flat``: device arrays
         ``[param, grad, *state]`` (``None`` for a state array not kept), host
-        int64 ``starts``/``stops`` and a host ``table`` of one row of scalars
-        per segment. One launch spans ``[starts[0], stops[-1])``.
+        int64 ``starts``/``stops`` and a ``table`` of one row of scalars per
+        segment (on the host, or on the device when it holds device scalars). One launch spans ``[starts[0], stops[-1])``.
         """
         if len(starts) == 0:
             return
@@ -93,7 +95,9 @@ class CupyExecutor:
         dtype = arrays[0].dtype
         kernel = self.kernel(rule, dtype, kept, flags)
         device_starts, device_stops = bounds
-        device_table = backend.to_device(numpy.ascontiguousarray(table, dtype=dtype).ravel())
+        if not is_on_device(table):  # a table holding device scalars is there already
+            table = backend.to_device(numpy.ascontiguousarray(table, dtype=dtype))
+        device_table = table.ravel()
         inputs = [arrays[1]] if kept[1] else []
         outputs = [a for j, a in enumerate(arrays) if j != 1 and a is not None]
         kernel(*inputs, device_table, device_starts, device_stops, numpy.int64(len(device_starts)),

@@ -3,8 +3,11 @@
 This is the readable baseline every faster executor is tested against: one
 call of the rule per parameter, NumPy (or CuPy) doing the elementwise work,
 with the temporaries that implies.
+
+A scalar may be a Python number or a 0-d array (a norm, a trust ratio): see
+``scalar_table`` for how each executor takes it without a host read.
 """
-import numpy
+from .scalar_table import rule_scalars, scalar_table
 
 
 class NumpyExecutor:
@@ -17,6 +20,8 @@ class NumpyExecutor:
     anyone holding a reference, see the update. A ``None`` state entry is an
     optional buffer the optimizer does not keep (e.g. AMSGrad's maximum when
     ``amsgrad=False``): the rule reads it as ``0.0`` and its result is dropped.
+    A 0-d NumPy scalar reaches the rule as a Python number, a device one as it
+    is (``scalar_table.rule_scalars``).
     """
 
     name = "numpy"
@@ -25,7 +30,7 @@ class NumpyExecutor:
         """Apply ``rule`` to every ``(arrays, scalars)`` update in ``updates``."""
         for arrays, scalars in updates:
             inputs = [0.0 if array is None else array for array in arrays]
-            results = rule(*inputs, *scalars)
+            results = rule(*inputs, *rule_scalars(scalars))
             if not isinstance(results, tuple):
                 results = (results,)
             targets = [arrays[0], *arrays[2:]]
@@ -40,8 +45,9 @@ class NumpyExecutor:
 def compiled_updates(rule, updates, compilable):
     """What a compiled executor (numba, cupy) runs itself of ``updates``: for each update
     whose arrays ``compilable(arrays)`` accepts, ``(arrays, table, flags)`` with the scalars
-    as a one-row ``table`` in the parameter's dtype and ``flags[n]`` saying whether scalar n
-    is a bool. Empty parameters are skipped; the rest run here, on the reference executor."""
+    as a one-row ``table`` in the parameter's dtype (on the device when a scalar is,
+    ``scalar_table``) and ``flags[n]`` saying whether scalar n is a bool. Empty parameters
+    are skipped; the rest run here, on the reference executor."""
     for arrays, scalars in updates:
         param = arrays[0]
         if param.size == 0:
@@ -49,5 +55,5 @@ def compiled_updates(rule, updates, compilable):
         if not compilable(arrays):
             NumpyExecutor().run(rule, [(arrays, scalars)])
             continue
-        table = numpy.array([scalars], dtype=param.dtype).reshape(1, len(scalars))
+        table = scalar_table([scalars], len(scalars), param.dtype)
         yield arrays, table, tuple(isinstance(scalar, bool) for scalar in scalars)

@@ -47,6 +47,7 @@ from typing import Callable, NamedTuple, Optional, Sequence
 import numpy
 
 from .. import backend
+from ..kernels.scalar_table import same_scalars, scalar_table
 
 NOT_IN_STATE = "<not a state entry>"
 """The key given to a rule's array that is not an entry of the parameter's state."""
@@ -254,9 +255,7 @@ class FlatGroup:
                 starts, stops, _ = self._merge([(index, scalars) for index in indices])
                 cached = self._segment_cache[(rule, keys)] = (indices, starts, stops)
             _, starts, stops = cached
-            table = numpy.empty((len(starts), len(scalars)), dtype=self.dtype)
-            table[...] = scalars
-            return starts, stops, table
+            return starts, stops, scalar_table([scalars] * len(starts), len(scalars), self.dtype)
         return self._merge([(index, update.scalars) for update in updates
                             for index in update.indices])
 
@@ -267,13 +266,12 @@ class FlatGroup:
             start, stop = self.bounds[index]
             if start == stop:
                 continue
-            if stops and stops[-1] == start and (rows[-1] is scalars or rows[-1] == scalars):
+            if stops and stops[-1] == start and same_scalars(rows[-1], scalars):
                 stops[-1] = stop
             else:
                 starts.append(start)
                 stops.append(stop)
                 rows.append(scalars)
         width = len(items[0][1])
-        table = numpy.array(rows, dtype=self.dtype).reshape(len(rows), width)
         return (numpy.array(starts, dtype=numpy.int64), numpy.array(stops, dtype=numpy.int64),
-                table)
+                scalar_table(rows, width, self.dtype))
