@@ -29,6 +29,9 @@ Three stages per param group: ``lamb_direction_rule`` (elementwise, through
 ``self.executor``) updates m, v and writes u into a scratch array; two
 norms per tensor (the reductions); then the step θ ← θ - (γρ) u is
 ``sgd_rule`` with u as the gradient (elementwise, through the executor).
+The norms and ρ are 0-d arrays computed where the weights are: on a GPU
+nothing is copied to the host (γρ reaches the kernel as a device scalar,
+see ``kernels.scalar_table``; "ρ = 1 if a norm is 0" is a ``where``).
 
 Lecture vs other code: the paper's φ(‖θ‖) clamps the weight norm; we use
 φ(z) = z and offer a clamp of the ratio (``trust_clip``, as timm). The
@@ -56,9 +59,13 @@ def lamb_direction_rule(u, g, m, v, p, beta1, beta2, eps, weight_decay, bc1, bc2
 
 
 def lamb_trust_ratio(weight_norm, update_norm, trust_clip=None):
-    """ρ = ‖θ‖ / ‖u‖ (1 when either norm is 0), at most ``trust_clip`` when given."""
-    ratio = weight_norm / update_norm if weight_norm > 0 and update_norm > 0 else 1.0
-    return ratio if trust_clip is None else min(ratio, trust_clip)
+    """ρ = ‖θ‖ / ‖u‖ (1 when either norm is 0), at most ``trust_clip`` when given.
+
+    The norms are numbers or 0-d arrays; ρ is a 0-d array of the backend."""
+    xp = backend.xp
+    defined = (weight_norm > 0) & (update_norm > 0)
+    ratio = xp.where(defined, weight_norm / xp.where(defined, update_norm, 1.0), 1.0)
+    return ratio if trust_clip is None else xp.minimum(ratio, trust_clip)
 
 
 class LAMB(LayerNorms, Optimizer):

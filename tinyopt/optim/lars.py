@@ -25,7 +25,9 @@ and get plain SGD with momentum; ``exclude_1d=False`` adapts them too.
 
 The elementwise part is ``lars_rule`` (any executor runs it); the two norms
 are reductions, computed per tensor before the rule, which receives ρ as a
-scalar.
+scalar: a 0-d array computed where the weights are (on a GPU, no copy to the
+host; see ``kernels.scalar_table``), the "1 if undefined" chosen by
+``where``, not by an ``if`` that would have to read the norms.
 
 Lecture vs PyTorch: the paper writes the momentum with γ inside,
 ``v ← μ v + γ ρ (g + λ θ); θ ← θ - v``: the same iterates while γ is
@@ -51,11 +53,14 @@ def lars_rule(p, g, b, lr, momentum, dampening, weight_decay, nesterov, maximize
 
 
 def lars_trust_ratio(weight_norm, grad_norm, weight_decay, trust_coefficient):
-    """ρ = η ‖θ‖ / (‖g‖ + λ‖θ‖), and 1 where that is undefined (a zero norm or denominator)."""
+    """ρ = η ‖θ‖ / (‖g‖ + λ‖θ‖), and 1 where that is undefined (a zero norm or denominator).
+
+    The norms are numbers or 0-d arrays; ρ is a 0-d array of the backend."""
+    xp = backend.xp
     denominator = grad_norm + weight_decay * weight_norm
-    if weight_norm > 0 and denominator > 0:
-        return trust_coefficient * weight_norm / denominator
-    return 1.0
+    defined = (weight_norm > 0) & (denominator > 0)
+    return xp.where(defined, trust_coefficient * weight_norm / xp.where(defined, denominator, 1.0),
+                    1.0)
 
 
 class LARS(LayerNorms, Optimizer):

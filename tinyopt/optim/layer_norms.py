@@ -8,9 +8,13 @@ one override changes where the norms come from: under ZeRO
 pieces of a layer, and the override sums the pieces' squares and adds the
 partial sums across ranks with one all-reduce, giving the same norms as one
 process.
-"""
-import math
 
+The norms are 0-d arrays of the backend, in float64: on a GPU they stay on
+the GPU, and the trust ratios made from them reach the update rule as
+device scalars (``kernels.scalar_table``), so a step never waits to copy a
+norm to the host. float64 because the ratio was always computed in double
+precision (as Python floats), whatever the parameters' dtype.
+"""
 from .. import backend
 
 
@@ -20,7 +24,8 @@ class LayerNorms:
     def _layer_norms(self, params, *array_lists):
         """For each list of arrays (one per parameter of ``params``), their Euclidean norms.
 
-        Returns one list of Python floats per list given, in order."""
+        Returns one list of 0-d float64 arrays per list given, in order (an override may
+        give Python floats: the trust ratios take either)."""
         return [[_norm(array) for array in arrays] for arrays in array_lists]
 
     def _excluded(self, param, group):
@@ -29,5 +34,6 @@ class LayerNorms:
 
 
 def _norm(array):
-    """Euclidean norm of a whole tensor, as a Python float."""
-    return math.sqrt(float(backend.xp.sum(array * array)))
+    """Euclidean norm of a whole tensor: ‖x‖ = √(Σ x²), a 0-d float64 array where it was made."""
+    xp = backend.xp
+    return xp.sqrt(xp.sum(array * array).astype(xp.float64))
