@@ -30,7 +30,12 @@ scale RMS(θ) make the step size scale-free: no learning rate to tune.
 How it runs: the statistics (row/column means, their outer product, the
 two RMS values) are reductions and broadcasts, computed per tensor with
 ``backend.xp``; the final step (momentum, decay, subtraction) is
-``adafactor_step_rule``, elementwise, through ``self.executor``.
+``adafactor_step_rule``, elementwise, through ``self.executor``. The two
+RMS values, and γ made from one, are 0-d arrays computed where the weights
+are (float64, as the Python floats they once were): on a GPU a step copies
+nothing to the host. ``state["RMS"]`` holds that 0-d array (Hugging Face
+keeps a 0-d tensor there); ``load_state_dict`` takes it as an array or a
+number.
 
 Lecture vs Hugging Face: same arguments and defaults, and the same
 arithmetic (including ε₁ added to g² *before* the row/column means, and
@@ -44,6 +49,7 @@ import math
 
 from .. import backend
 from ..kernels.elementwise_math import where
+from . import saved_state
 from .hyperparameters import check_flag, check_lr, check_pair, check_range, plain_numbers
 from .optimizer import Optimizer
 from .state_layout import OwnStateLayout
@@ -58,8 +64,10 @@ def adafactor_step_rule(p, u, m, lr, beta1, weight_decay, use_first_moment):
 
 
 def rms(array):
-    """Root mean square of a tensor, as a Python float."""
-    return math.sqrt(float(backend.xp.mean(array * array))) if array.size else 0.0
+    """Root mean square of a tensor, √(mean(x²)): a 0-d float64 array where it was made
+    (0.0 for an empty tensor)."""
+    xp = backend.xp
+    return xp.sqrt(xp.mean(array * array).astype(xp.float64)) if array.size else 0.0
 
 
 class Adafactor(OwnStateLayout, Optimizer):
@@ -127,6 +135,11 @@ class Adafactor(OwnStateLayout, Optimizer):
             state["exp_avg_sq"] = xp.zeros_like(param.array)
         return state
 
+    def load_state_dict(self, state_dict):
+        """Restore a ``state_dict()``; an RMS saved as a 0-d array (a GPU's) is read as a
+        number (at loading, the one host read; the next step recomputes it anyway)."""
+        return super().load_state_dict(_rms_as_numbers(state_dict))
+
     @staticmethod
     def step_size(group, state):
         """γ for this step: the relative (or given) step times the parameter scale."""
@@ -134,7 +147,9 @@ class Adafactor(OwnStateLayout, Optimizer):
         if group["relative_step"]:
             floor = 1e-6 * state["step"] if group["warmup_init"] else 1e-2
             relative = min(floor, 1.0 / math.sqrt(state["step"]))
-        scale = max(group["eps"][1], state["RMS"]) if group["scale_parameter"] else 1.0
+        # fmax: as max(ε₂, RMS) on Python floats, a NaN RMS gives ε₂
+        scale = backend.xp.fmax(group["eps"][1], state["RMS"]) if group["scale_parameter"] \
+            else 1.0
         return scale * relative
 
     def _scaled_update(self, param, group, state):
@@ -153,7 +168,8 @@ class Adafactor(OwnStateLayout, Optimizer):
             v = state["exp_avg_sq"]
             v[...] = beta2t * v + (1.0 - beta2t) * G
             u = grad / xp.sqrt(v)
-        return u / max(1.0, rms(u) / group["clip_threshold"])
+        clip = xp.fmax(1.0, rms(u) / group["clip_threshold"])  # max(1, RMS(u)/d); NaN gives 1
+        return u / clip.astype(u.dtype)  # a number in u's dtype, as a Python float would be
 
     def _update_parameters(self):
         """One Adafactor update of every parameter with a gradient."""
@@ -177,3 +193,15 @@ class Adafactor(OwnStateLayout, Optimizer):
                 updates.append(([param.array, u, state.get("exp_avg")], scalars))
             if updates:
                 self.executor.run(adafactor_step_rule, updates)
+
+
+def _rms_as_numbers(state_dict):
+    """``state_dict`` with each entry's array ``"RMS"`` as a Python float (a copy; anything
+    malformed passes unchanged, for the base class to name)."""
+    entries = state_dict.get("state") if isinstance(state_dict, dict) else None
+    if not isinstance(entries, dict):
+        return state_dict
+    return {**state_dict, "state": {
+        index: {**entry, "RMS": float(backend.to_host(entry["RMS"]))}
+        if isinstance(entry, dict) and saved_state.is_array(entry.get("RMS")) else entry
+        for index, entry in entries.items()}}
