@@ -21,6 +21,13 @@ groups (so ``state_dict`` carries them); per parameter the state holds θ₀,
 s, m and v: four buffers, twice Adam's. If ‖s‖₁ = 0 the step changes no
 weight (as the references).
 
+How it runs: ⟨g, θ₀ - θ⟩ and ‖s‖₁ are reductions, summed in float64 0-d
+arrays where the weights are; d, d_max, d̂ and r are such arrays after the
+first step (``float(group["d"])`` reads one), and reach the two elementwise
+rules as device scalars. The references' ``if``s and ``max``/``min`` are
+``where``/``fmax``/``fmin`` here (``_new_estimate``): on a GPU a step copies
+nothing to the host.
+
 Defaults are the references' (official code and pytorch-optimizer 4.1.0):
 lr=1.0, betas=(0.9, 0.999), beta3=None, d0=1e-6, d_coef=1.0,
 growth_rate=inf, weight_decay=0 (decoupled), bias_correction=False,
@@ -53,10 +60,11 @@ def prodigy_moments_rule(p, g, m, v, s, d, beta1, beta2, beta3, s_scale, weight_
     return p, m, v, s
 
 
-def prodigy_step_rule(p, g, m, v, d_lr, decay, d_eps):
-    """θ ← θ(1 - decay); θ ← θ - d_lr m / (√v + dε). (g is unused.)"""
-    p = p * (1 - decay)
-    p = p - d_lr * (m / (sqrt(v) + d_eps))
+def prodigy_step_rule(p, g, m, v, d_lr, decay, d_eps, stepping):
+    """θ ← θ(1 - decay) - d_lr m / (√v + dε) if stepping (‖s‖₁ ≠ 0), else θ. (g is unused.)"""
+    stepped = p * (1 - decay)
+    stepped = stepped - d_lr * (m / (sqrt(v) + d_eps))
+    p = where(stepping, stepped, p)
     return p, m, v
 
 
@@ -135,6 +143,7 @@ class Prodigy(Optimizer):
         d_lr = d * first["lr"] / correction
         numerator = first["d_numerator"] * beta3
         denominator = 0.0
+        float64 = xp.float64  # the sums as the Python floats they once were
         active = []
         for group in self.param_groups:
             group["step"] = step
@@ -149,8 +158,8 @@ class Prodigy(Optimizer):
                 g = -g if group["maximize"] else g
                 if not group["weight_decouple"]:
                     g = g + group["weight_decay"] * param.array
-                numerator += (d / d0) * d_lr * float(xp.vdot(g.ravel(),
-                                                             (state["p0"] - param.array).ravel()))
+                travelled = xp.vdot(g.ravel(), (state["p0"] - param.array).ravel())
+                numerator = numerator + (d / d0) * d_lr * travelled.astype(float64)
                 updates.append(([param.array, param.grad.array, state["exp_avg"],
                                  state["exp_avg_sq"], state["s"]],
                                 (d, beta1, beta2, beta3, s_scale, group["weight_decay"],
@@ -158,17 +167,10 @@ class Prodigy(Optimizer):
             if updates:
                 self.executor.run(prodigy_moments_rule, updates)           # elementwise
                 for param in params:                                        # ‖s‖₁
-                    denominator += float(xp.sum(xp.abs(self.state[param]["s"])))
+                    s_norm = xp.sum(xp.abs(self.state[param]["s"]))
+                    denominator = denominator + s_norm.astype(float64)
             active.append((group, params))
-        if denominator == 0:
-            for group in self.param_groups:
-                group["d_numerator"] = numerator
-            return
-        d_hat = first["d_coef"] * numerator / denominator
-        if d == d0:
-            d = max(d, d_hat)
-        d_max = max(first["d_max"], d_hat)
-        d = min(d_max, d * first["growth_rate"])
+        d_hat, d_max, d, stepping = self._new_estimate(first, numerator, denominator)
         for group, params in active:
             group.update(d_numerator=numerator, d=d, d_max=d_max, d_hat=d_hat)
             decay = 0.0
@@ -176,4 +178,21 @@ class Prodigy(Optimizer):
                 decay = group["weight_decay"] * (1.0 if group["fixed_decay"] else d_lr)
             self.executor.run(prodigy_step_rule, [
                 ([p.array, p.grad.array, self.state[p]["exp_avg"], self.state[p]["exp_avg_sq"]],
-                 (d_lr, decay, d * group["eps"])) for p in params])
+                 (d_lr, decay, d * group["eps"], stepping)) for p in params])
+
+    @staticmethod
+    def _new_estimate(first, numerator, denominator):
+        """(d̂, d_max, d, stepping) after this step's sums, as 0-d arrays where the sums are.
+
+        With ‖s‖₁ = 0 there is no estimate: d̂, d_max and d stay and ``stepping``
+        is false (the step then changes no weight). ``where``, ``fmax`` and ``fmin``
+        stand for the references' ``if`` and ``max``/``min`` on Python floats (a NaN
+        d̂ leaves d and d_max as they are), so that nothing is read on the host."""
+        xp, d, d0 = backend.xp, first["d"], first["d0"]
+        stepping = denominator != 0
+        d_hat = first["d_coef"] * numerator / xp.where(stepping, denominator, 1.0)
+        grown = xp.where(d == d0, xp.fmax(d, d_hat), d)  # the first growth may jump
+        d_max = xp.fmax(first["d_max"], d_hat)
+        grown = xp.fmin(d_max, grown * first["growth_rate"])
+        return (xp.where(stepping, d_hat, first["d_hat"]), xp.where(stepping, d_max, first["d_max"]),
+                xp.where(stepping, grown, d), stepping)
