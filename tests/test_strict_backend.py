@@ -8,9 +8,9 @@ stall there) and computed the same values. The explicit host reads left in
 a training step (``backend.to_host``, counted in ``backend.host_reads``) are
 pinned at their current number per step.
 
-Known round trips not yet removed are marked ``xfail(strict=True)`` with
-the line that reads the host: fixing one turns its test into a failure that
-asks for the mark to go.
+Every optimizer's step runs here without one: the reductions some need (the
+trust ratios' norms of LARS and LAMB, Adafactor's RMS, Prodigy's sums) stay
+0-d device arrays and reach the update rules as device scalars.
 """
 import os
 import sys
@@ -86,24 +86,9 @@ def test_the_backend_switch_names_the_strict_backend(on_backend):
 
 
 # ------------------------------------------------------------------ every optimizer's step
-HOST_NORMS = {
-    "LARS": "per-layer norms as Python floats (optim/layer_norms.py _norm)",
-    "LAMB": "per-layer norms as Python floats (optim/layer_norms.py _norm)",
-    "Adafactor": "the RMS of update and parameter as Python floats (optim/adafactor.py rms)",
-    "Prodigy": "the d estimate's numerator accumulated as float(vdot) (optim/prodigy.py)",
-}
-
-
-def _known(name):
-    reason = HOST_NORMS.get(name)
-    return [pytest.mark.xfail(strict=True, raises=HostTransferError,
-                              reason=f"host round trip: {reason}")] if reason else []
-
-
 @pytest.mark.parametrize("executor", ["numpy", "cupy-twin"])
 @pytest.mark.parametrize("optimizer_class, options", [
-    pytest.param(c, o, marks=_known(c.__name__), id=f"{c.__name__}-{o}")
-    for c, o in CONFIGURATIONS])
+    pytest.param(c, o, id=f"{c.__name__}-{o}") for c, o in CONFIGURATIONS])
 def test_optimizer_steps_on_the_strict_backend(optimizer_class, options, executor, on_backend):
     make = (lambda: CupyExecutor(emulate=True)) if executor == "cupy-twin" else lambda: "numpy"
     reference = steps_on_backend(optimizer_class, options, make(), np.float64)
@@ -126,8 +111,7 @@ def _frontier_steps(make, steps=4):
     return [backend.to_host(p.array) for p in params]
 
 
-@pytest.mark.parametrize("make", [pytest.param(m, marks=_known(name), id=name)
-                                  for m, name in FRONTIER])
+@pytest.mark.parametrize("make", [pytest.param(m, id=name) for m, name in FRONTIER])
 def test_frontier_optimizers_on_the_strict_backend(make, on_backend):
     reference = _frontier_steps(make)
     on_backend("strict")
