@@ -78,7 +78,8 @@ class CupyExecutor:
         The arguments are those of ``NumbaExecutor.run_flat``: device arrays
         ``[param, grad, *state]`` (``None`` for a state array not kept), host
         int64 ``starts``/``stops`` and a ``table`` of one row of scalars per
-        segment (on the host, or on the device when it holds device scalars). One launch spans ``[starts[0], stops[-1])``.
+        segment (on the host, or on the device when it holds device scalars).
+        One launch spans ``[starts[0], stops[-1])``.
         """
         if len(starts) == 0:
             return

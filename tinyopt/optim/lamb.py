@@ -61,8 +61,10 @@ def lamb_direction_rule(u, g, m, v, p, beta1, beta2, eps, weight_decay, bc1, bc2
 def lamb_trust_ratio(weight_norm, update_norm, trust_clip=None):
     """ρ = ‖θ‖ / ‖u‖ (1 when either norm is 0), at most ``trust_clip`` when given.
 
-    The norms are numbers or 0-d arrays; ρ is a 0-d array of the backend."""
+    The norms are numbers or 0-d arrays; ρ is a 0-d array of the backend (made from
+    arrays: CuPy's ``where`` takes no Python bool)."""
     xp = backend.xp
+    weight_norm, update_norm = xp.asarray(weight_norm), xp.asarray(update_norm)
     defined = (weight_norm > 0) & (update_norm > 0)
     ratio = xp.where(defined, weight_norm / xp.where(defined, update_norm, 1.0), 1.0)
     return ratio if trust_clip is None else xp.minimum(ratio, trust_clip)

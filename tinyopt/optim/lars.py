@@ -55,8 +55,10 @@ def lars_rule(p, g, b, lr, momentum, dampening, weight_decay, nesterov, maximize
 def lars_trust_ratio(weight_norm, grad_norm, weight_decay, trust_coefficient):
     """ρ = η ‖θ‖ / (‖g‖ + λ‖θ‖), and 1 where that is undefined (a zero norm or denominator).
 
-    The norms are numbers or 0-d arrays; ρ is a 0-d array of the backend."""
+    The norms are numbers or 0-d arrays; ρ is a 0-d array of the backend (made from
+    arrays: CuPy's ``where`` takes no Python bool)."""
     xp = backend.xp
+    weight_norm, grad_norm = xp.asarray(weight_norm), xp.asarray(grad_norm)
     denominator = grad_norm + weight_decay * weight_norm
     defined = (weight_norm > 0) & (denominator > 0)
     return xp.where(defined, trust_coefficient * weight_norm / xp.where(defined, denominator, 1.0),

@@ -188,11 +188,13 @@ class Prodigy(Optimizer):
         is false (the step then changes no weight). ``where``, ``fmax`` and ``fmin``
         stand for the references' ``if`` and ``max``/``min`` on Python floats (a NaN
         d̂ leaves d and d_max as they are), so that nothing is read on the host."""
-        xp, d, d0 = backend.xp, first["d"], first["d0"]
+        xp, d0 = backend.xp, first["d0"]
+        # as arrays (the first step's d is a Python number): CuPy's where takes no Python bool
+        d, numerator, denominator = map(xp.asarray, (first["d"], numerator, denominator))
         stepping = denominator != 0
         d_hat = first["d_coef"] * numerator / xp.where(stepping, denominator, 1.0)
         grown = xp.where(d == d0, xp.fmax(d, d_hat), d)  # the first growth may jump
         d_max = xp.fmax(first["d_max"], d_hat)
         grown = xp.fmin(d_max, grown * first["growth_rate"])
-        return (xp.where(stepping, d_hat, first["d_hat"]), xp.where(stepping, d_max, first["d_max"]),
-                xp.where(stepping, grown, d), stepping)
+        kept = lambda new, old: xp.where(stepping, new, old)  # noqa: E731
+        return kept(d_hat, first["d_hat"]), kept(d_max, first["d_max"]), kept(grown, d), stepping
