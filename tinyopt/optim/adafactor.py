@@ -31,11 +31,11 @@ How it runs: the statistics (row/column means, their outer product, the
 two RMS values) are reductions and broadcasts, computed per tensor with
 ``backend.xp``; the final step (momentum, decay, subtraction) is
 ``adafactor_step_rule``, elementwise, through ``self.executor``. The two
-RMS values, and γ made from one, are 0-d arrays computed where the weights
-are (float64, as the Python floats they once were): on a GPU a step copies
-nothing to the host. ``state["RMS"]`` holds that 0-d array (Hugging Face
-keeps a 0-d tensor there); ``load_state_dict`` takes it as an array or a
-number.
+RMS values, and γ made from one, are 0-d float64 arrays computed where the
+weights are (in double precision whatever the weights' dtype): a step
+copies nothing to the host. ``state["RMS"]`` holds that 0-d array (Hugging
+Face keeps a 0-d tensor there); ``load_state_dict`` takes it as an array or
+a number.
 
 Lecture vs Hugging Face: same arguments and defaults, and the same
 arithmetic (including ε₁ added to g² *before* the row/column means, and

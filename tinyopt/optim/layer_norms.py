@@ -12,8 +12,8 @@ process.
 The norms are 0-d arrays of the backend, in float64: on a GPU they stay on
 the GPU, and the trust ratios made from them reach the update rule as
 device scalars (``kernels.scalar_table``), so a step never waits to copy a
-norm to the host. float64 because the ratio was always computed in double
-precision (as Python floats), whatever the parameters' dtype.
+norm to the host. float64: the ratio is computed in double precision
+whatever the parameters' dtype.
 """
 from .. import backend
 

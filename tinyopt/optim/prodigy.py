@@ -143,7 +143,7 @@ class Prodigy(Optimizer):
         d_lr = d * first["lr"] / correction
         numerator = first["d_numerator"] * beta3
         denominator = 0.0
-        float64 = xp.float64  # the sums as the Python floats they once were
+        float64 = xp.float64  # the sums in double precision, as Python floats would be
         active = []
         for group in self.param_groups:
             group["step"] = step
