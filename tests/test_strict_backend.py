@@ -61,6 +61,8 @@ def test_strict_arrays_compute_as_numpy_and_refuse_implicit_host_copies(on_backe
             pytest.fail(f"{what} did not raise")
     with pytest.raises(TypeError, match=r"NumPy \(host\) array mixed with a device array"):
         x + np.ones(3)
+    with pytest.raises(TypeError, match="condition must be a device array"):
+        xp.where(True, x, 0.0)  # cupy.where calls condition.astype
     for ufunc_call in (lambda: np.exp(x), lambda: np.ones(3) + x):
         with pytest.raises(TypeError, match=r"does not support ufuncs|host\) array mixed"):
             ufunc_call()

@@ -17,7 +17,9 @@ type wrapping a NumPy array that
   with their own ``TypeError`` (``__array_ufunc__ = None``);
 - refuses to mix with NumPy arrays (``strict + numpy_array``), as CuPy does;
   ``xp.asarray(numpy_array)``, ``x[...] = numpy_array`` and ``x[:] = ...`` are
-  the allowed uploads (CuPy allows those too).
+  the allowed uploads (CuPy allows those too);
+- refuses ``xp.where`` on a condition that is not a device array (a Python
+  or NumPy bool), which CuPy cannot take either.
 
 The one way back to the host is the explicit one: ``backend.to_host(x)``
 (``x.get()``, ``xp.asnumpy(x)``), which printing, plotting, saving and
@@ -241,6 +243,14 @@ class _StrictModule(_Namespace):
     def asnumpy(self, array):
         """The explicit device -> host copy (``cupy.asnumpy``)."""
         return array.get() if isinstance(array, StrictArray) else numpy.asarray(array)
+
+    def where(self, condition, *values):
+        """``numpy.where`` whose condition must be a device array, as for ``cupy.where`` (which
+        calls ``condition.astype``)."""
+        if not isinstance(condition, StrictArray):
+            raise TypeError(f"where: the condition must be a device array (CuPy's where takes "
+                            f"no {type(condition).__name__}); use xp.asarray(condition)")
+        return _wrapped(numpy.where)(condition, *values)
 
     def erf(self, array):
         """Elementwise error function (on CuPy it is ``cupyx.scipy.special.erf``)."""

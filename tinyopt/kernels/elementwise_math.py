@@ -62,8 +62,9 @@ def minimum(a, b):
 
 
 def where(condition, a, b):
-    """``a`` where ``condition`` holds, else ``b`` (both are evaluated)."""
-    return backend.xp.where(condition, a, b)
+    """``a`` where ``condition`` holds, else ``b`` (both are evaluated). A flag (a Python
+    bool) is made an array first: ``cupy.where`` takes no other condition."""
+    return backend.xp.where(backend.xp.asarray(condition), a, b)
 
 
 def _scalar_sign(x):
