@@ -94,24 +94,31 @@ def linear(x, weight, bias=None):
 
 
 def _linear(x, weight, bias):
-    data = x.array @ weight.array.T
+    # batch dims flattened first: one BLAS product, not one per leading index; the bias
+    # is added into the fresh product in place (a second temporary costs as much again)
+    data = _rows(x.array) @ weight.array.T
     if bias is not None:
-        data = data + bias.array
+        data += bias.array
+    data = data.reshape(x.shape[:-1] + (weight.shape[0],))
     parents = (x, weight) if bias is None else (x, weight, bias)
     saved = tuple(t for t, other in ((weight, x), (x, weight)) if other.requires_grad)
     out = make_result(data, parents, None, "linear", saved=saved)
     if out.requires_grad:
         def backward(g):
             plain, (G, X, W) = backward_operands(g, x, weight)
-            rows = G if G.ndim == 2 else G.reshape(-1, G.shape[-1])
-            grads = [G @ W if x.requires_grad else None,
-                     rows.T @ (X if X.ndim == 2 else X.reshape(-1, X.shape[-1]))
-                     if weight.requires_grad else None]
+            rows = _rows(G)
+            grads = [(rows @ W).reshape(x.shape) if x.requires_grad else None,
+                     rows.T @ _rows(X) if weight.requires_grad else None]
             if bias is not None:
                 grads.append(rows.sum(axis=0) if bias.requires_grad else None)
             return as_gradients(plain, grads)
         out._backward = backward
     return out
+
+
+def _rows(values):
+    """An array or tensor of shape (..., n) as a matrix (rows, n)."""
+    return values if values.ndim == 2 else values.reshape(-1, values.shape[-1])
 
 
 def dot(a, b):
