@@ -1,0 +1,99 @@
+"""Fast paths of the attention workload held to the simple paths they replace.
+
+- GELU's float32 compiled loop (``ops/gelu_kernel.py``, a rational erf) against
+  the exact formula in float64, to float32 precision, values and slope;
+- ``linear`` on batched (3-D) input against the same product on the rows
+  flattened by hand (float64, 1e-10);
+- a float32 transformer block's forward and backward stay float32 throughout.
+"""
+import math
+
+import numpy
+import tinyopt
+from tinyopt.autograd.ops.gelu_kernel import gelu_with_slope
+from tinyopt.bench.workloads import attention
+
+
+def _exact_gelu(x):
+    x = x.astype(numpy.float64)
+    cdf = numpy.array([0.5 * (1 + math.erf(v / math.sqrt(2))) for v in x.ravel()]).reshape(x.shape)
+    pdf = numpy.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+    return x * cdf, cdf + x * pdf
+
+
+def test_gelu_float32_loop_matches_the_exact_formula():
+    x = numpy.concatenate([numpy.linspace(-9, 9, 20001),
+                           numpy.random.default_rng(0).standard_normal(5000) * 3]).astype(
+        numpy.float32)
+    y, slope = gelu_with_slope(x)
+    y_exact, slope_exact = _exact_gelu(x)
+    assert y.dtype == slope.dtype == numpy.float32
+    numpy.testing.assert_allclose(y, y_exact, rtol=2e-6, atol=1e-6)
+    numpy.testing.assert_allclose(slope, slope_exact, rtol=2e-6, atol=1e-6)
+
+
+def test_gelu_float32_loop_keeps_nan_and_saturates():
+    y, slope = gelu_with_slope(numpy.array([numpy.nan, numpy.inf, 30.0, -30.0], numpy.float32))
+    assert numpy.isnan(y[0]) and numpy.isnan(slope[0])
+    assert y[1] == numpy.inf
+    assert y[2] == 30.0 and slope[2] == 1.0 and y[3] == 0.0 and slope[3] == 0.0
+
+
+def test_gelu_op_float32_gradient_equals_float64_formula():
+    x = numpy.random.default_rng(1).standard_normal((4, 5, 6)).astype(numpy.float32)
+    a = tinyopt.tensor(x, requires_grad=True)
+    g = numpy.random.default_rng(2).standard_normal(x.shape).astype(numpy.float32)
+    y = tinyopt.nn.functional.gelu(a)
+    y.backward(tinyopt.tensor(g))
+    y_exact, slope_exact = _exact_gelu(x)
+    assert y.dtype == a.grad.dtype == numpy.float32
+    numpy.testing.assert_allclose(y.detach().numpy(), y_exact, rtol=2e-6, atol=1e-6)
+    numpy.testing.assert_allclose(a.grad.numpy(), g * slope_exact, rtol=1e-5, atol=1e-6)
+
+
+def test_gelu_float32_second_order_still_recorded():
+    a = tinyopt.tensor(numpy.array([-1.5, 0.3, 2.0], numpy.float32), requires_grad=True)
+    first, = tinyopt.autograd.grad(tinyopt.nn.functional.gelu(a).sum(), a, create_graph=True)
+    second, = tinyopt.autograd.grad(first.sum(), a)
+    x = a.detach().numpy().astype(numpy.float64)
+    pdf = numpy.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+    numpy.testing.assert_allclose(second.numpy(), pdf * (2 - x * x), rtol=1e-5)
+
+
+def test_batched_linear_equals_the_product_on_flattened_rows():
+    rng = numpy.random.default_rng(3)
+    x = tinyopt.tensor(rng.standard_normal((3, 4, 5)), requires_grad=True)
+    w = tinyopt.tensor(rng.standard_normal((6, 5)), requires_grad=True)
+    b = tinyopt.tensor(rng.standard_normal(6), requires_grad=True)
+    g = rng.standard_normal((3, 4, 6))
+    out = tinyopt.nn.functional.linear(x, w, b)
+    out.backward(tinyopt.tensor(g))
+    x2 = x.detach().numpy().reshape(12, 5)
+    numpy.testing.assert_allclose(out.detach().numpy(), (x2 @ w.detach().numpy().T
+                                                         + b.detach().numpy()).reshape(3, 4, 6),
+                                  rtol=1e-10, atol=1e-10)
+    g2 = g.reshape(12, 6)
+    numpy.testing.assert_allclose(x.grad.numpy(), (g2 @ w.detach().numpy()).reshape(3, 4, 5),
+                                  rtol=1e-10, atol=1e-10)
+    numpy.testing.assert_allclose(w.grad.numpy(), g2.T @ x2, rtol=1e-10, atol=1e-10)
+    numpy.testing.assert_allclose(b.grad.numpy(), g2.sum(axis=0), rtol=1e-10, atol=1e-10)
+
+
+def test_float32_transformer_stays_float32_forward_and_backward():
+    vocabulary = 16
+    tinyopt.manual_seed(0)
+    model = attention(tinyopt, hidden=16, heads=2, blocks=1, vocabulary=vocabulary, length=8)
+    tokens = tinyopt.from_numpy(numpy.random.default_rng(4).integers(0, vocabulary, (3, 8)))
+    target = tinyopt.from_numpy(numpy.random.default_rng(5).integers(0, vocabulary, 24))
+    logits = model(tokens)
+    loss = tinyopt.nn.CrossEntropyLoss()(logits, target)
+    nodes = tinyopt.autograd.engine.topological_order([loss])
+    assert len(nodes) > 30  # the whole graph, not just the loss
+    assert all(node.dtype == numpy.float32 for node in nodes), \
+        [(node.grad_fn, node.dtype) for node in nodes if node.dtype != numpy.float32]
+    assert loss.dtype == numpy.float32
+    named = list(model.named_parameters())
+    # grad() hands back the gradients as the pass computed them (backward would cast to .dtype)
+    grads = tinyopt.autograd.grad(loss, [p for _, p in named])
+    for (name, _), grad in zip(named, grads):
+        assert grad.dtype == numpy.float32, name
