@@ -97,3 +97,44 @@ def test_float32_transformer_stays_float32_forward_and_backward():
     grads = tinyopt.autograd.grad(loss, [p for _, p in named])
     for (name, _), grad in zip(named, grads):
         assert grad.dtype == numpy.float32, name
+
+
+def _layer_norm_by_formula(x, gamma, beta, g, eps):
+    """The tensor-op path of ops/layer_norm.py: forward and gradients in float64 NumPy."""
+    mu = x.mean(axis=-1, keepdims=True)
+    r = 1 / numpy.sqrt(((x - mu) ** 2).mean(axis=-1, keepdims=True) + eps)
+    x_hat = (x - mu) * r
+    g_hat = g * gamma
+    dx = r * (g_hat - g_hat.mean(axis=-1, keepdims=True)
+              - x_hat * (g_hat * x_hat).mean(axis=-1, keepdims=True))
+    rows = tuple(range(x.ndim - 1))
+    return x_hat * gamma + beta, dx, (g * x_hat).sum(axis=rows), g.sum(axis=rows)
+
+
+def test_layer_norm_loops_equal_the_formula():
+    rng = numpy.random.default_rng(6)
+    x = rng.standard_normal((3, 4, 7)) * 3 + 1
+    gamma, beta, g = rng.standard_normal(7), rng.standard_normal(7), rng.standard_normal(x.shape)
+    xt = tinyopt.tensor(x, requires_grad=True)
+    wt, bt = tinyopt.tensor(gamma, requires_grad=True), tinyopt.tensor(beta, requires_grad=True)
+    out = tinyopt.nn.functional.layer_norm(xt, (7,), wt, bt, eps=1e-5)
+    out.backward(tinyopt.tensor(g))
+    expected = _layer_norm_by_formula(x, gamma, beta, g, 1e-5)
+    for got, want in zip((out.detach(), xt.grad, wt.grad, bt.grad), expected):
+        numpy.testing.assert_allclose(got.numpy(), want, rtol=1e-10, atol=1e-10)
+
+
+def test_layer_norm_loops_without_affine_and_create_graph_path_agree():
+    rng = numpy.random.default_rng(7)
+    x = tinyopt.tensor(rng.standard_normal((5, 2, 3)), requires_grad=True)
+    g = tinyopt.tensor(rng.standard_normal((5, 2, 3)))
+    out = tinyopt.nn.functional.layer_norm(x, (2, 3), None, None, eps=1e-5)
+    plain, = tinyopt.autograd.grad(out, x, g, retain_graph=True)
+    recorded, = tinyopt.autograd.grad(out, x, g, create_graph=True)  # the tensor formula
+    flat = x.detach().numpy().reshape(5, 6)
+    y, dx, _, _ = _layer_norm_by_formula(flat, numpy.ones(6), numpy.zeros(6),
+                                         g.numpy().reshape(5, 6), 1e-5)
+    numpy.testing.assert_allclose(out.detach().numpy().reshape(5, 6), y, rtol=1e-10, atol=1e-10)
+    numpy.testing.assert_allclose(plain.numpy().reshape(5, 6), dx, rtol=1e-10, atol=1e-10)
+    numpy.testing.assert_allclose(recorded.detach().numpy(), plain.numpy(), rtol=1e-10,
+                                  atol=1e-10)
