@@ -138,3 +138,23 @@ def test_layer_norm_loops_without_affine_and_create_graph_path_agree():
     numpy.testing.assert_allclose(plain.numpy().reshape(5, 6), dx, rtol=1e-10, atol=1e-10)
     numpy.testing.assert_allclose(recorded.detach().numpy(), plain.numpy(), rtol=1e-10,
                                   atol=1e-10)
+
+
+def test_scatter_add_by_bincount_equals_add_at():
+    from tinyopt.autograd.ops.shape import index_add
+    rng = numpy.random.default_rng(8)
+    rows = rng.integers(0, 5, (6, 7))  # an embedding lookup: repeats accumulate
+    picks = (numpy.arange(12), rng.integers(0, 3, 12))  # cross-entropy's gather
+    mask = rng.standard_normal((4, 3)) > 0
+    for index, shape, value_shape in ((rows, (5, 4), (6, 7, 4)), (picks, (12, 3), (12,)),
+                                      (mask, (4, 3), (int(mask.sum()),))):
+        values = rng.standard_normal(value_shape)
+        expected = numpy.zeros(shape)
+        numpy.add.at(expected, index, values)
+        got = index_add(tinyopt.tensor(values), index, shape)
+        assert got.dtype == numpy.float64
+        numpy.testing.assert_allclose(got.numpy(), expected, rtol=1e-10, atol=1e-10)
+    single = index_add(tinyopt.tensor(numpy.ones((6, 7, 4), numpy.float32)), rows, (5, 4))
+    assert single.dtype == numpy.float32
+    numpy.testing.assert_array_equal(single.numpy()[:, 0], numpy.bincount(rows.ravel(),
+                                                                          minlength=5))

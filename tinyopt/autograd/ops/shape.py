@@ -7,6 +7,8 @@ indexing <-> scatter-add (accumulating repeated indices), cat <-> slices,
 pad <-> crop. The pairs are each other's gradients, which keeps second
 derivatives available.
 """
+import numpy
+
 from ... import backend
 from ..mode import is_grad_enabled
 from ..tensor import Tensor, make_result
@@ -154,12 +156,27 @@ def index_add(values, index, shape, distinct=False):
     ``distinct=True`` promises that no position repeats, so the values are simply written
     (one scatter, instead of ``add.at``'s far slower buffered loop)."""
     xp = backend.xp
-    data = xp.zeros(shape, dtype=values.dtype)
     if _is_basic(index) or distinct:
+        data = xp.zeros(shape, dtype=values.dtype)
         data[index] = values.array
+    elif type(values.array) is numpy.ndarray and values.dtype.kind == "f":
+        data = _scatter_add(values.array, index, shape)
     else:
+        data = xp.zeros(shape, dtype=values.dtype)
         xp.add.at(data, index, values.array)
     return _view("index_add", values, data, lambda g: getitem(g, index))
+
+
+def _scatter_add(values, index, shape):
+    """``add.at`` into zeros of ``shape`` by one ``bincount``: each selected element's flat
+    position is read off an ``arange`` indexed the same way (sums in float64)."""
+    size = 1
+    for n in shape:
+        size *= n
+    positions = numpy.arange(size).reshape(shape)[index]
+    weights = numpy.broadcast_to(values, positions.shape)
+    sums = numpy.bincount(positions.reshape(-1), weights=weights.reshape(-1), minlength=size)
+    return sums.astype(values.dtype, copy=False).reshape(shape)
 
 
 def index_put(a, index, values):
