@@ -2,6 +2,8 @@
 
 - GELU's float32 compiled loop (``ops/gelu_kernel.py``, a rational erf) against
   the exact formula in float64, to float32 precision, values and slope;
+- the embedding backward's row loop (``ops/scatter_kernel.py``) against ``add.at``;
+- layer norm's loops (``ops/layer_norm_kernel.py``) against the tensor formula (float64, 1e-10);
 - ``linear`` on batched (3-D) input against the same product on the rows
   flattened by hand (float64, 1e-10);
 - a float32 transformer block's forward and backward stay float32 throughout.
@@ -9,6 +11,8 @@
 import math
 
 import numpy
+import pytest
+
 import tinyopt
 from tinyopt.autograd.ops.gelu_kernel import gelu_with_slope
 from tinyopt.bench.workloads import attention
@@ -140,10 +144,10 @@ def test_layer_norm_loops_without_affine_and_create_graph_path_agree():
                                   atol=1e-10)
 
 
-def test_scatter_add_by_bincount_equals_add_at():
+def test_index_add_row_loop_equals_add_at():
     from tinyopt.autograd.ops.shape import index_add
     rng = numpy.random.default_rng(8)
-    rows = rng.integers(0, 5, (6, 7))  # an embedding lookup: repeats accumulate
+    rows = rng.integers(-5, 5, (6, 7))  # an embedding lookup (the row loop): repeats add up
     picks = (numpy.arange(12), rng.integers(0, 3, 12))  # cross-entropy's gather
     mask = rng.standard_normal((4, 3)) > 0
     for index, shape, value_shape in ((rows, (5, 4), (6, 7, 4)), (picks, (12, 3), (12,)),
@@ -156,5 +160,7 @@ def test_scatter_add_by_bincount_equals_add_at():
         numpy.testing.assert_allclose(got.numpy(), expected, rtol=1e-10, atol=1e-10)
     single = index_add(tinyopt.tensor(numpy.ones((6, 7, 4), numpy.float32)), rows, (5, 4))
     assert single.dtype == numpy.float32
-    numpy.testing.assert_array_equal(single.numpy()[:, 0], numpy.bincount(rows.ravel(),
+    numpy.testing.assert_array_equal(single.numpy()[:, 0], numpy.bincount(rows.ravel() % 5,
                                                                           minlength=5))
+    with pytest.raises(IndexError, match="row indices"):
+        index_add(tinyopt.tensor(numpy.ones((2, 4))), numpy.array([0, 5]), (5, 4))

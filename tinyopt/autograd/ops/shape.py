@@ -13,6 +13,7 @@ from ... import backend
 from ..mode import is_grad_enabled
 from ..tensor import Tensor, make_result
 from .broadcast import unbroadcast
+from .scatter_kernel import add_rows
 
 
 def normalize_dim(dim, ndim):
@@ -159,24 +160,14 @@ def index_add(values, index, shape, distinct=False):
     if _is_basic(index) or distinct:
         data = xp.zeros(shape, dtype=values.dtype)
         data[index] = values.array
-    elif type(values.array) is numpy.ndarray and values.dtype.kind == "f":
-        data = _scatter_add(values.array, index, shape)
+    elif (type(values.array) is numpy.ndarray and values.dtype.kind == "f"
+          and type(index) is numpy.ndarray and index.dtype.kind in "iu"
+          and values.shape == index.shape + tuple(shape[1:])):
+        data = add_rows(values.array, index, shape)  # whole rows, as an embedding's backward
     else:
         data = xp.zeros(shape, dtype=values.dtype)
         xp.add.at(data, index, values.array)
     return _view("index_add", values, data, lambda g: getitem(g, index))
-
-
-def _scatter_add(values, index, shape):
-    """``add.at`` into zeros of ``shape`` by one ``bincount``: each selected element's flat
-    position is read off an ``arange`` indexed the same way (sums in float64)."""
-    size = 1
-    for n in shape:
-        size *= n
-    positions = numpy.arange(size).reshape(shape)[index]
-    weights = numpy.broadcast_to(values, positions.shape)
-    sums = numpy.bincount(positions.reshape(-1), weights=weights.reshape(-1), minlength=size)
-    return sums.astype(values.dtype, copy=False).reshape(shape)
 
 
 def index_put(a, index, values):
