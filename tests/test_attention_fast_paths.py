@@ -164,3 +164,18 @@ def test_index_add_row_loop_equals_add_at():
                                                                           minlength=5))
     with pytest.raises(IndexError, match="row indices"):
         index_add(tinyopt.tensor(numpy.ones((2, 4))), numpy.array([0, 5]), (5, 4))
+
+
+@pytest.mark.parametrize("shapes", [((2, 3, 4, 5), (2, 3, 5, 6)), ((3, 4, 5), (5, 2)),
+                                    ((1, 4, 5), (3, 5, 2)), ((5,), (2, 5, 3))])
+def test_matmul_plain_backward_on_arrays_equals_the_recorded_one(shapes):
+    rng = numpy.random.default_rng(9)
+    a = tinyopt.tensor(rng.standard_normal(shapes[0]), requires_grad=True)
+    b = tinyopt.tensor(rng.standard_normal(shapes[1]), requires_grad=True)
+    out = a @ b
+    g = tinyopt.tensor(rng.standard_normal(out.shape))
+    plain = tinyopt.autograd.grad(out, [a, b], g, retain_graph=True)  # on arrays
+    recorded = tinyopt.autograd.grad(out, [a, b], g, create_graph=True)  # in tensor ops
+    for p, r, t in zip(plain, recorded, (a, b)):
+        assert p.shape == t.shape and not p.requires_grad and r.requires_grad
+        numpy.testing.assert_allclose(p.numpy(), r.detach().numpy(), rtol=1e-10, atol=1e-10)

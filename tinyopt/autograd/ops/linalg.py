@@ -76,9 +76,10 @@ def _matmul(a, b, a_given, b_given):
     out = make_result(data, (a, b), None, "matmul", saved=saved)
     if out.requires_grad:
         def backward(g):
-            grad_a = unbroadcast(g @ b.transpose(-1, -2), a.shape) if a.requires_grad else None
-            grad_b = unbroadcast(a.transpose(-1, -2) @ g, b.shape) if b.requires_grad else None
-            return grad_a, grad_b
+            plain, (G, A, B) = backward_operands(g, a, b)
+            grad_a = unbroadcast(G @ _swap_last(B), a.shape) if a.requires_grad else None
+            grad_b = unbroadcast(_swap_last(A) @ G, b.shape) if b.requires_grad else None
+            return as_gradients(plain, (grad_a, grad_b))
         out._backward = backward
     return out
 
@@ -114,6 +115,11 @@ def _linear(x, weight, bias):
             return as_gradients(plain, grads)
         out._backward = backward
     return out
+
+
+def _swap_last(values):
+    """The last two axes swapped, of an array or a tensor (a view either way)."""
+    return values.transpose(-1, -2) if isinstance(values, Tensor) else values.swapaxes(-1, -2)
 
 
 def _rows(values):
