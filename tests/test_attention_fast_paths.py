@@ -179,3 +179,19 @@ def test_matmul_plain_backward_on_arrays_equals_the_recorded_one(shapes):
     for p, r, t in zip(plain, recorded, (a, b)):
         assert p.shape == t.shape and not p.requires_grad and r.requires_grad
         numpy.testing.assert_allclose(p.numpy(), r.detach().numpy(), rtol=1e-10, atol=1e-10)
+
+
+def test_leaves_adopt_fresh_gradients_without_sharing_or_drift():
+    rng = numpy.random.default_rng(10)
+    a = tinyopt.tensor(rng.standard_normal((4, 3)), requires_grad=True)
+    b = tinyopt.tensor(rng.standard_normal((4, 3)), requires_grad=True)
+    w = tinyopt.tensor(rng.standard_normal((2, 3)), requires_grad=True)
+    loss = (tinyopt.nn.functional.linear(a + b, w) ** 2).sum()
+    for _ in range(3):  # each pass adds the same gradient; nothing saved may be written
+        loss.backward(retain_graph=True)
+    h = (a + b).detach().numpy()
+    g = 2 * h @ w.detach().numpy().T
+    numpy.testing.assert_allclose(w.grad.numpy(), 3 * g.T @ h, rtol=1e-10)
+    numpy.testing.assert_allclose(a.grad.numpy(), 3 * g @ w.detach().numpy(), rtol=1e-10)
+    assert not numpy.shares_memory(a.grad.numpy(), b.grad.numpy())
+    numpy.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-10)
