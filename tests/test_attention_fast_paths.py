@@ -195,3 +195,14 @@ def test_leaves_adopt_fresh_gradients_without_sharing_or_drift():
     numpy.testing.assert_allclose(a.grad.numpy(), 3 * g @ w.detach().numpy(), rtol=1e-10)
     assert not numpy.shares_memory(a.grad.numpy(), b.grad.numpy())
     numpy.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-10)
+
+
+def test_malloc_setting_applies_on_glibc_and_can_be_refused(monkeypatch):
+    import ctypes.util
+    from tinyopt import allocator
+    monkeypatch.setenv("TINYOPT_MALLOC", "system")
+    assert allocator.reuse_freed_memory() is False
+    monkeypatch.delenv("TINYOPT_MALLOC")
+    applied = allocator.reuse_freed_memory()
+    if ctypes.util.find_library("c") == "libc.so.6":  # glibc: mallopt takes both settings
+        assert applied is True
