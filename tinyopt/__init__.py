@@ -10,7 +10,7 @@ packages ``nn``, ``optim``, ``amp``,
 """
 import numpy as _numpy
 
-from . import backend
+from . import allocator as _allocator, backend
 from .autograd import (Tensor, cat, enable_grad, grad, gradcheck, is_grad_enabled, no_grad,
                        set_grad_enabled, stack, tensor, where)
 from .autograd.creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full,
@@ -33,6 +33,8 @@ int8, uint8, int16 = _numpy.dtype("int8"), _numpy.dtype("uint8"), _numpy.dtype("
 int32 = int = _numpy.dtype("int32")
 int64 = long = _numpy.dtype("int64")
 bool = _numpy.dtype("bool")
+
+_allocator.reuse_freed_memory()  # freed arrays are reused, not page-faulted in again
 
 
 def get_default_dtype():

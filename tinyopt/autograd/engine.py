@@ -84,7 +84,7 @@ def _seed_gradient(output, gradient):
 
 
 def _propagate(outputs, seeds, retain_graph, create_graph):
-    """Run the backward pass; return {id(node): gradient Tensor} for every node reached.
+    """Run the backward pass; return (order, {id(node): gradient Tensor}, owned, holders).
 
     Without ``create_graph``, gradients meeting at a node are summed into a
     buffer the engine allocated itself ("owned"), in place. Nodes give up
@@ -126,7 +126,7 @@ def _propagate(outputs, seeds, retain_graph, create_graph):
     if not retain_graph:
         for node in done:
             node._backward, node._parents = _freed, ()
-    return order, grads, owned
+    return order, grads, owned, holders
 
 
 def _accumulate(grads, owned, key, grad, create_graph, holders):
@@ -174,14 +174,14 @@ def _private(grad, holders, expected):
 def backward(output, gradient=None, retain_graph=False):
     """Add d(output)/d(leaf) into ``leaf.grad`` for every leaf that requires grad."""
     seed = _seed_gradient(output, gradient)
-    order, grads, owned = _propagate([output], [seed], retain_graph, create_graph=False)
+    order, grads, owned, holders = _propagate([output], [seed], retain_graph, create_graph=False)
     for node in order:
         grad = grads.get(id(node))
         if node._backward is not None or grad is None:
             continue
         if node._grad is None:
-            if id(node) in owned and grad.dtype == node.dtype:
-                node._grad = grad  # a buffer the pass allocated: nobody else holds it
+            if (id(node) in owned or _private(grad, holders, 1)) and grad.dtype == node.dtype:
+                node._grad = grad  # a buffer the pass allocated or a rule made for this leaf alone
             else:
                 node._grad = Tensor(backend.xp.array(grad.array, dtype=node.dtype))
         else:  # in place: views of .grad (flat buffers) and references to it stay valid
@@ -223,7 +223,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             raise RuntimeError(f"inputs[{i}] does not require grad")
     seeds = [_seed_gradient(o, g) for o, g in zip(outputs, grad_outputs)]
     retain = create_graph if retain_graph is None else retain_graph
-    _, grads, _ = _propagate(outputs, seeds, retain, create_graph)
+    _, grads, _, _ = _propagate(outputs, seeds, retain, create_graph)
     result = []
     for i, tensor in enumerate(inputs):
         found = grads.get(id(tensor))

@@ -11,13 +11,14 @@ from ..tensor import Tensor
 
 
 def unbroadcast(grad, shape):
-    """Sum ``grad`` down to ``shape``, undoing NumPy/PyTorch broadcasting."""
+    """Sum ``grad`` (a Tensor, or an array in a plain backward) down to ``shape``, undoing
+    NumPy/PyTorch broadcasting."""
     if grad.shape == shape:
         return grad
     lead = grad.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
-    return grad.sum(dim=axes).reshape(shape)
+    return grad.sum(axis=axes).reshape(shape)  # axis=: an array (plain backward) or a Tensor
 
 
 def operand(value):

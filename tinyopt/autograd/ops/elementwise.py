@@ -15,9 +15,12 @@ nothing), so that ``backward`` can refuse values overwritten in place since.
 """
 import math
 
+import numpy
+
 from ... import backend
 from ..tensor import Tensor, as_gradients, backward_operands, make_result
 from .broadcast import broadcast_apply, check_same_device, operand, unbroadcast
+from .gelu_kernel import gelu_with_slope
 
 
 def _binary(op, a, b, forward, grad_a, grad_b, reads="inputs"):
@@ -168,17 +171,25 @@ def erf(a):
 def gelu(a, approximate="none"):
     """GELU: x * Phi(x) (``approximate="none"``) or PyTorch's tanh approximation."""
     if approximate == "none":
-        # one op: y = x Phi(x); dy/dx = Phi(x) + x phi(x). A plain backward reuses the forward's
-        # Phi; under create_graph it is recomputed in tensor ops, so it differentiates again
+        # one op: y = x Phi(x); dy/dx = Phi(x) + x phi(x). A float32 NumPy array takes the
+        # compiled loop (gelu_kernel), which writes the slope with y; else a plain backward
+        # reuses the forward's Phi. Under create_graph the slope is recomputed in tensor ops,
+        # so it differentiates again
         xp = backend.xp
-        cdf = 0.5 * (1 + backend.erf(a.array * (1 / math.sqrt(2))))
+        if type(a.array) is numpy.ndarray and a.dtype == numpy.float32:
+            data, slope = gelu_with_slope(a.array)
+        else:
+            cdf = 0.5 * (1 + backend.erf(a.array * (1 / math.sqrt(2))))
+            data, slope = (a.array * cdf).astype(a.dtype, copy=False), None
 
         def grad(g, x, y):
             plain, (G, X) = backward_operands(g, x)
+            if plain and slope is not None:
+                return Tensor(G * slope)
             Phi = cdf if plain else 0.5 * (1 + erf(x * (1 / math.sqrt(2))))
             phi = (xp.exp if plain else exp)(-0.5 * X * X) * (1 / math.sqrt(2 * math.pi))
             return as_gradients(plain, (G * (Phi + X * phi),))[0]
-        return _unary("gelu", a, (a.array * cdf).astype(a.dtype, copy=False), grad)
+        return _unary("gelu", a, data, grad)
     if approximate == "tanh":
         inner = math.sqrt(2 / math.pi) * (a + 0.044715 * a ** 3)
         return 0.5 * a * (1 + tanh(inner))

@@ -76,9 +76,10 @@ def _matmul(a, b, a_given, b_given):
     out = make_result(data, (a, b), None, "matmul", saved=saved)
     if out.requires_grad:
         def backward(g):
-            grad_a = unbroadcast(g @ b.transpose(-1, -2), a.shape) if a.requires_grad else None
-            grad_b = unbroadcast(a.transpose(-1, -2) @ g, b.shape) if b.requires_grad else None
-            return grad_a, grad_b
+            plain, (G, A, B) = backward_operands(g, a, b)
+            grad_a = unbroadcast(G @ _swap_last(B), a.shape) if a.requires_grad else None
+            grad_b = unbroadcast(_swap_last(A) @ G, b.shape) if b.requires_grad else None
+            return as_gradients(plain, (grad_a, grad_b))
         out._backward = backward
     return out
 
@@ -94,24 +95,36 @@ def linear(x, weight, bias=None):
 
 
 def _linear(x, weight, bias):
-    data = x.array @ weight.array.T
+    # batch dims flattened first: one BLAS product, not one per leading index; the bias
+    # is added into the fresh product in place (a second temporary costs as much again)
+    data = _rows(x.array) @ weight.array.T
     if bias is not None:
-        data = data + bias.array
+        data += bias.array
+    data = data.reshape(x.shape[:-1] + (weight.shape[0],))
     parents = (x, weight) if bias is None else (x, weight, bias)
     saved = tuple(t for t, other in ((weight, x), (x, weight)) if other.requires_grad)
     out = make_result(data, parents, None, "linear", saved=saved)
     if out.requires_grad:
         def backward(g):
             plain, (G, X, W) = backward_operands(g, x, weight)
-            rows = G if G.ndim == 2 else G.reshape(-1, G.shape[-1])
-            grads = [G @ W if x.requires_grad else None,
-                     rows.T @ (X if X.ndim == 2 else X.reshape(-1, X.shape[-1]))
-                     if weight.requires_grad else None]
+            rows = _rows(G)
+            grads = [(rows @ W).reshape(x.shape) if x.requires_grad else None,
+                     rows.T @ _rows(X) if weight.requires_grad else None]
             if bias is not None:
                 grads.append(rows.sum(axis=0) if bias.requires_grad else None)
             return as_gradients(plain, grads)
         out._backward = backward
     return out
+
+
+def _swap_last(values):
+    """The last two axes swapped, of an array or a tensor (a view either way)."""
+    return values.transpose(-1, -2) if isinstance(values, Tensor) else values.swapaxes(-1, -2)
+
+
+def _rows(values):
+    """An array or tensor of shape (..., n) as a matrix (rows, n)."""
+    return values if values.ndim == 2 else values.reshape(-1, values.shape[-1])
 
 
 def dot(a, b):

@@ -7,10 +7,13 @@ indexing <-> scatter-add (accumulating repeated indices), cat <-> slices,
 pad <-> crop. The pairs are each other's gradients, which keeps second
 derivatives available.
 """
+import numpy
+
 from ... import backend
 from ..mode import is_grad_enabled
 from ..tensor import Tensor, make_result
 from .broadcast import unbroadcast
+from .scatter_kernel import add_rows
 
 
 def normalize_dim(dim, ndim):
@@ -154,10 +157,15 @@ def index_add(values, index, shape, distinct=False):
     ``distinct=True`` promises that no position repeats, so the values are simply written
     (one scatter, instead of ``add.at``'s far slower buffered loop)."""
     xp = backend.xp
-    data = xp.zeros(shape, dtype=values.dtype)
     if _is_basic(index) or distinct:
+        data = xp.zeros(shape, dtype=values.dtype)
         data[index] = values.array
+    elif (type(values.array) is numpy.ndarray and values.dtype.kind == "f"
+          and type(index) is numpy.ndarray and index.dtype.kind in "iu"
+          and values.shape == index.shape + tuple(shape[1:])):
+        data = add_rows(values.array, index, shape)  # whole rows, as an embedding's backward
     else:
+        data = xp.zeros(shape, dtype=values.dtype)
         xp.add.at(data, index, values.array)
     return _view("index_add", values, data, lambda g: getitem(g, index))
 
