@@ -77,13 +77,16 @@ def test_matmul(shapes_pair, seed):
 
 @quick
 @given(st.lists(st.integers(1, 3), min_size=0, max_size=2), st.integers(1, 4),
-       st.integers(1, 4), st.booleans(), seeds)
-def test_linear_as_one_op(batch, features_in, features_out, with_bias, seed):
+       st.integers(1, 4), st.sampled_from(["none", "vector", "full"]), seeds)
+def test_linear_as_one_op(batch, features_in, features_out, bias_kind, seed):
+    """bias: none, a layer's (out,), or the product's full shape (a recurrent step's)."""
     from tinyopt.autograd.ops.linalg import linear
     rng = np.random.default_rng(seed)
     x = uniform(rng, tuple(batch) + (features_in,))
     w = uniform(rng, (features_out, features_in))
-    b = uniform(rng, (features_out,)) if with_bias else None
+    with_bias = bias_kind != "none"
+    bias_shape = (features_out,) if bias_kind == "vector" else tuple(batch) + (features_out,)
+    b = uniform(rng, bias_shape) if with_bias else None
     expected = x.array @ w.array.T + (b.array if with_bias else 0.0)
     np.testing.assert_allclose(linear(x, w, b).array, expected, rtol=1e-12)
     inputs = [x, w, b] if with_bias else [x, w]
@@ -96,6 +99,22 @@ def test_linear_as_one_op(batch, features_in, features_out, with_bias, seed):
             out = linear(*t)
             return tinyopt.grad((out * out * v).sum(), t[0], create_graph=True)[0]
     assert gradcheck(gradient_of_x, inputs)
+
+
+def test_linear_full_bias_gradient_is_not_aliased_with_the_output_gradient():
+    """A full-shape bias gets the output's gradient object itself, so the engine never sums
+    another path into it in place: the output's own gradient and the bias's stay right."""
+    from tinyopt.autograd.ops.linalg import linear
+    rng = np.random.default_rng(0)
+    x, w, b = uniform(rng, (3, 2)), uniform(rng, (4, 2)), uniform(rng, (3, 4))
+    z = linear(x, w, b)
+    loss = (z * z).sum() + (b * 3.0).sum()
+    dz, db = tinyopt.grad(loss, [z, b])
+    np.testing.assert_allclose(dz.array, 2 * z.array, rtol=1e-12)
+    np.testing.assert_allclose(db.array, 2 * z.array + 3.0, rtol=1e-12)
+    loss = (linear(x, w, b) ** 2).sum() + (b * 3.0).sum()
+    loss.backward()
+    np.testing.assert_allclose(b.grad.array, 2 * z.array + 3.0, rtol=1e-12)
 
 
 # -------------------------------------------------------------------- reductions

@@ -12,13 +12,15 @@ or (N, T, I) with ``batch_first``, or unbatched (T, I).
 
 The input's part of the pre-activations, x_t W_ih^T + b_ih + b_hh, is one
 matrix product over all time steps before the loop; each step then adds one
-product h_{t-1} W_hh^T for all gates together (the LSTM's four in one), and
+product h_{t-1} W_hh^T for all gates together (the LSTM's four in one; the
+input's part enters that product's op as its bias, so no add node), and
 the LSTM step itself is one op (``autograd/ops/recurrent.py``).
 """
 import math
 
 from .. import backend
 from ..autograd import Tensor, stack
+from ..autograd.ops.linalg import linear
 from ..autograd.ops.recurrent import lstm_cell
 from . import functional as F
 from . import init
@@ -71,13 +73,11 @@ class _Recurrent(Module):
         for layer in range(self.num_layers):
             w_ih, w_hh, b_ih, b_hh = self._layer(layer)
             # the input's part of every gate at every step: one product before the loop
-            projected = F.linear(inputs, w_ih, b_ih)
-            if b_hh is not None:
-                projected = projected + b_hh
+            projected = F.linear(inputs, w_ih, b_ih if b_hh is None else b_ih + b_hh)
             state = tuple(s[layer] for s in states)
             outputs = []
             for projected_t in projected.unbind(0):
-                state = self.cell(projected_t + F.linear(state[0], w_hh), state)
+                state = self.cell(linear(state[0], w_hh, projected_t), state)
                 outputs.append(state[0])
             for kind, value in enumerate(state):
                 finals[kind].append(value)

@@ -85,7 +85,11 @@ def _matmul(a, b, a_given, b_given):
 
 
 def linear(x, weight, bias=None):
-    """``x @ weight.T + bias`` for x of shape (..., in) and weight (out, in), as one op."""
+    """``x @ weight.T + bias`` for x of shape (..., in) and weight (out, in), as one op.
+
+    ``bias`` broadcasts against the product: (out,) as a layer's, or the
+    product's full shape (a recurrent step adds the input's precomputed part
+    of its gates this way, without an add node)."""
     x = x if isinstance(x, Tensor) else Tensor(x)
     check_same_device(x, weight)
     if autocast_dtype() is not None:
@@ -97,10 +101,9 @@ def linear(x, weight, bias=None):
 def _linear(x, weight, bias):
     # batch dims flattened first: one BLAS product, not one per leading index; the bias
     # is added into the fresh product in place (a second temporary costs as much again)
-    data = _rows(x.array) @ weight.array.T
+    data = (_rows(x.array) @ weight.array.T).reshape(x.shape[:-1] + (weight.shape[0],))
     if bias is not None:
         data += bias.array
-    data = data.reshape(x.shape[:-1] + (weight.shape[0],))
     parents = (x, weight) if bias is None else (x, weight, bias)
     saved = tuple(t for t, other in ((weight, x), (x, weight)) if other.requires_grad)
     out = make_result(data, parents, None, "linear", saved=saved)
@@ -108,11 +111,15 @@ def _linear(x, weight, bias):
         def backward(g):
             plain, (G, X, W) = backward_operands(g, x, weight)
             rows = _rows(G)
-            grads = [(rows @ W).reshape(x.shape) if x.requires_grad else None,
-                     rows.T @ _rows(X) if weight.requires_grad else None]
-            if bias is not None:
-                grads.append(rows.sum(axis=0) if bias.requires_grad else None)
-            return as_gradients(plain, grads)
+            grads = as_gradients(plain, [(rows @ W).reshape(x.shape) if x.requires_grad else None,
+                                         rows.T @ _rows(X) if weight.requires_grad else None])
+            if bias is None:
+                return grads
+            if not bias.requires_grad:
+                return grads + (None,)
+            if bias.shape == g.shape:  # g itself, so the engine sees who else holds it
+                return grads + (g,)
+            return grads + as_gradients(plain, [unbroadcast(G, bias.shape)])
         out._backward = backward
     return out
 
