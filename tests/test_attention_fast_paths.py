@@ -4,6 +4,8 @@
   the exact formula in float64, to float32 precision, values and slope;
 - the embedding backward's row loop (``ops/scatter_kernel.py``) against ``add.at``;
 - layer norm's loops (``ops/layer_norm_kernel.py``) against the tensor formula (float64, 1e-10);
+- softmax's row loops (``ops/softmax_kernel.py``) against the NumPy formula, masked rows
+  included (float64, 1e-12), and the op's create_graph path against its plain one;
 - ``linear`` on batched (3-D) input against the same product on the rows
   flattened by hand (float64, 1e-10);
 - a float32 transformer block's forward and backward stay float32 throughout.
@@ -206,3 +208,41 @@ def test_malloc_setting_applies_on_glibc_and_can_be_refused(monkeypatch):
     applied = allocator.reuse_freed_memory()
     if ctypes.util.find_library("c") == "libc.so.6":  # glibc: mallopt takes both settings
         assert applied is True
+
+
+def _softmax_formula(a, g):
+    e = numpy.exp(a - a.max(axis=-1, keepdims=True))
+    y = e / e.sum(axis=-1, keepdims=True)
+    return y, y * (g - (g * y).sum(axis=-1, keepdims=True))
+
+
+@pytest.mark.parametrize("shape", [(7,), (3, 5), (2, 4, 6, 6), (1, 1)])
+def test_softmax_row_loops_equal_the_formula_with_masked_entries(shape):
+    from tinyopt.autograd.ops.softmax_kernel import softmax_last_axis, softmax_last_axis_backward
+    rng = numpy.random.default_rng(1)
+    a = rng.standard_normal(shape) * 4
+    if len(shape) == 4:  # a causal mask: -inf above the diagonal, as attention's
+        a = numpy.where(numpy.triu(numpy.ones(shape[-2:], bool), 1), -numpy.inf, a)
+    g = rng.standard_normal(shape)
+    y, da = softmax_last_axis(a), softmax_last_axis_backward(g, softmax_last_axis(a))
+    y_formula, da_formula = _softmax_formula(a, g)
+    numpy.testing.assert_allclose(y, y_formula, rtol=1e-12, atol=1e-15)
+    numpy.testing.assert_allclose(da, da_formula, rtol=1e-12, atol=1e-15)
+    a32 = a.astype(numpy.float32)
+    assert softmax_last_axis(a32).dtype == numpy.float32
+    numpy.testing.assert_allclose(softmax_last_axis(a32), y_formula, rtol=1e-5, atol=1e-7)
+
+
+def test_softmax_op_plain_backward_equals_the_recorded_one():
+    rng = numpy.random.default_rng(2)
+    x = tinyopt.tensor(rng.standard_normal((3, 4, 5)), requires_grad=True)
+    weights = tinyopt.tensor(rng.standard_normal((3, 4, 5)))
+    (x.softmax(-1) * weights).sum().backward()
+    with tinyopt.enable_grad():
+        recorded, = tinyopt.grad((x.softmax(-1) * weights).sum(), x, create_graph=True)
+    assert recorded.requires_grad  # the tensor formula, differentiable again
+    numpy.testing.assert_allclose(x.grad.array, recorded.array, rtol=1e-12, atol=1e-15)
+    strided = tinyopt.tensor(rng.standard_normal((5, 4)), requires_grad=True)
+    y = strided.transpose(0, 1).softmax(-1)  # a non-contiguous input takes the loops too
+    numpy.testing.assert_allclose(y.array, _softmax_formula(strided.array.T, 0 * y.array)[0],
+                                  rtol=1e-12)

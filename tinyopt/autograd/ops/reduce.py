@@ -11,11 +11,16 @@ Gradients of reductions spread the output gradient back over the reduced axes:
 """
 from collections import namedtuple
 
+import numpy
+
 from ... import backend
 from ..mode import autocast_dtype
 from ..tensor import Tensor, as_gradients, backward_operands, make_result
 from .elementwise import where
 from .shape import expand, normalize_dim
+from .softmax_kernel import softmax_last_axis, softmax_last_axis_backward
+
+_ROW_DTYPES = (numpy.dtype("float32"), numpy.dtype("float64"))
 
 MaxMin = namedtuple("MaxMin", ["values", "indices"])
 MaxMin.__doc__ = "The ``(values, indices)`` pair that ``max(dim)``/``min(dim)`` return."
@@ -144,12 +149,20 @@ def softmax(a, dim):
     a = _float32_under_autocast(a)
     axis = normalize_dim(dim, a.ndim)
     xp = backend.xp
-    shifted = xp.exp(a.array - a.array.max(axis=axis, keepdims=True))
-    out = make_result(shifted / shifted.sum(axis=axis, keepdims=True), (a,), None, "softmax",
-                      saved=(), saves_output=True)
+    # float NumPy rows along the last axis: the compiled row loops of softmax_kernel
+    rows = (type(a.array) is numpy.ndarray and a.dtype in _ROW_DTYPES and axis == a.ndim - 1
+            and a.array.size > 0)
+    if rows:
+        data = softmax_last_axis(a.array)
+    else:
+        shifted = xp.exp(a.array - a.array.max(axis=axis, keepdims=True))
+        data = shifted / shifted.sum(axis=axis, keepdims=True)
+    out = make_result(data, (a,), None, "softmax", saved=(), saves_output=True)
     if out.requires_grad:
         def backward(g):
             plain, (G, Y) = backward_operands(g, out)
+            if plain and rows and type(G) is numpy.ndarray:
+                return (Tensor(softmax_last_axis_backward(G, Y)),)
             return as_gradients(plain, (Y * (G - (G * Y).sum(axis=axis, keepdims=True)),))
         out._backward = backward
     return out
