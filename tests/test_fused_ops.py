@@ -17,7 +17,6 @@ from tinyopt.autograd import grad
 from tinyopt.autograd.ops.recurrent import lstm_cell
 from tinyopt.autograd.ops.shape import pad
 from tinyopt.autograd.ops.window import unfold
-from tinyopt.bench.threads import apply_thread_setting, thread_count
 from tinyopt.nn import functional as F
 
 
@@ -205,42 +204,6 @@ def test_float32_stays_float32_through_every_fast_op_and_its_gradient():
         tensors = [image, sequence] + list(conv.parameters()) + list(lstm.parameters()) \
             + list(norm.parameters())
         assert all(t.grad.dtype == np.float32 for t in tensors)
-
-
-# ------------------------------------------------------------ thread setting
-def test_thread_count_follows_the_environment_and_refuses_nonsense(monkeypatch):
-    monkeypatch.delenv("TINYOPT_NUM_THREADS", raising=False)
-    monkeypatch.setenv("OMP_NUM_THREADS", "3")
-    assert thread_count() == 3
-    monkeypatch.setenv("TINYOPT_NUM_THREADS", "1")
-    assert thread_count() == 1
-    monkeypatch.setenv("TINYOPT_NUM_THREADS", "zero")
-    with pytest.raises(ValueError, match="TINYOPT_NUM_THREADS must be a positive integer"):
-        thread_count()
-
-
-def test_apply_thread_setting_sets_passive_waiting_and_sizes_torch(monkeypatch):
-    torch = pytest.importorskip("torch")
-    from nn_torch_helpers import hvp_matches_torch
-    threadpoolctl = pytest.importorskip("threadpoolctl")
-    monkeypatch.setenv("TINYOPT_NUM_THREADS", "1")
-    for name in ("OMP_WAIT_POLICY", "NUMBA_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        monkeypatch.setenv(name, "recorded")  # so that monkeypatch restores the original
-        monkeypatch.delenv(name)
-    before = torch.get_num_threads()
-    blas_before = [info["num_threads"] for info in threadpoolctl.threadpool_info()
-                   if info["user_api"] == "blas"]
-    try:
-        applied = apply_thread_setting(torch)
-        assert applied["threads"] == 1 and applied["torch_threads"] == 1
-        assert torch.get_num_threads() == 1 and applied["omp_wait_policy"] == "PASSIVE"
-        assert applied["blas_threads"] == 1
-        assert all(info["num_threads"] == 1 for info in threadpoolctl.threadpool_info()
-                   if info["user_api"] == "blas")
-    finally:
-        torch.set_num_threads(before)
-        if blas_before:
-            threadpoolctl.threadpool_limits(limits=max(blas_before), user_api="blas")
 
 
 # ------------------------------------------------------------ window-maxima kernel

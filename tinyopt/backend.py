@@ -11,10 +11,16 @@ Example::
     >>> backend.xp.__name__
     'numpy'
     >>> backend.set_default_dtype("float64")
+
+The thread setting (threads per BLAS/numba/PyTorch pool, idle OpenMP threads
+asleep) is ``backend.set_threads(count)``, from ``tinyopt.threads``; ``fit``
+applies the default once unless it was set (``TINYOPT_NUM_THREADS=N|off``).
 """
 import os
 
 import numpy
+
+from . import threads as _threads
 
 xp = numpy
 """The array module every op uses: ``numpy`` (default), ``cupy``, or the strict stand-in."""
@@ -327,5 +333,8 @@ def _backend_from_environment():
     except RuntimeError as error:
         raise RuntimeError(f"TINYOPT_BACKEND={name}: {error}") from None
 
+
+set_threads = _threads.set_threads
+"""The thread setting, ``set_threads(count=None, torch=None)``: see ``tinyopt.threads``."""
 
 _backend_from_environment()

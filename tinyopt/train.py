@@ -39,6 +39,7 @@ from .callbacks import HOOKS, hooks
 from .optim.lr_scheduler import ReduceLROnPlateau
 from .optim.swa_utils import update_bn
 from .recording import Recorder
+from .threads import ensure_thread_setting
 from .train_steps import Stepper, incompatible_options, schedule_free
 
 
@@ -162,6 +163,13 @@ def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, prog
 
     Raises ``ValueError`` naming the option an optimizer cannot train with (a ``scaler``
     or low ``precision`` for the closure and Hessian optimizers).
+
+    Threads: the first ``fit`` of a process applies the thread setting
+    (``tinyopt.threads``: one thread per core for the BLAS and numba pools, idle
+    OpenMP threads asleep; ``OPENBLAS_NUM_THREADS`` and the like the user set are
+    kept) unless ``tinyopt.backend.set_threads(n)`` ran before.
+    ``TINYOPT_NUM_THREADS=n`` chooses the count, ``TINYOPT_NUM_THREADS=off`` leaves
+    the pools alone; any other value raises ``ValueError``.
     """
     if not isinstance(epochs, int) or epochs <= 0:
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
@@ -175,6 +183,7 @@ def fit(model, loss_fn, optimizer, train_loader, epochs=1, val_loader=None, prog
         raise ValueError(f"precision must be one of {('float32',) + PRECISIONS}, got "
                          f"{precision!r}")
     _check_not_empty("train_loader", train_loader)
+    ensure_thread_setting()
     if val_loader is not None:
         _check_not_empty("val_loader", val_loader)
     if record is not None:

@@ -3,3 +3,12 @@
 Every benchmark measures tinyopt and a reference (PyTorch, when installed) in
 the same run and reports the ratio, never an absolute time alone.
 """
+import os
+
+
+def subprocess_environment(**variables):
+    """``os.environ`` plus ``variables``, with this tinyopt first on ``PYTHONPATH``, for a
+    benchmark's fresh ``python`` subprocess (which then imports this copy, installed or not)."""
+    package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
+    return {**os.environ, **variables, "PYTHONPATH": path}

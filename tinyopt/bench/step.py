@@ -8,7 +8,7 @@ implementations alternating in blocks (the median after warm-up):
 
 - ms per step: tinyopt's numpy reference, tinyopt's numba executor, and
   PyTorch's ``foreach`` and ``fused`` implementations when torch is installed
-  (``torch.set_num_threads`` = all cores);
+  (``torch.set_num_threads``: the count of ``tinyopt.threads``, all cores by default);
 - effective GB/s: the bytes the rule must move (``bytes_moved_per_param``,
   from the state's real size, so 8-bit codes count one byte) / time;
 - the fraction of two probes each step reaches (see ``probes``): a trivial
@@ -33,6 +33,9 @@ import tempfile
 import time
 
 import numpy
+
+from ..threads import set_threads, thread_count
+from . import subprocess_environment
 
 OPTIMIZERS = {
     "adamw": ("AdamW", dict(lr=1e-3)), "adam": ("Adam", dict(lr=1e-3)),
@@ -139,7 +142,7 @@ def measure(name="adamw", params=10_000_000, layout="single", repeat=20, dtype="
     torch_threads = None
     try:
         import torch
-        torch_threads = os.cpu_count()
+        torch_threads = thread_count() or os.cpu_count()
         torch.set_num_threads(torch_threads)
         for mode in ("foreach", "fused"):
             step = _torch_step(name, values, grads, mode)
@@ -217,9 +220,7 @@ def compile_times(name, params=10_000_000, dtype="float32"):
               f"print(json.dumps(first_step_loads({name!r}, {size}, {dtype!r})))")
     results = {}
     with tempfile.TemporaryDirectory() as cache:
-        package_root = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
-        path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
-        env = {**os.environ, "NUMBA_CACHE_DIR": cache, "PYTHONPATH": path}
+        env = subprocess_environment(NUMBA_CACHE_DIR=cache)
         env.pop("NUMBA_DISABLE_JIT", None)
         for label in ("cold", "cached"):
             output = subprocess.run([sys.executable, "-c", script], env=env, check=True,
@@ -281,8 +282,8 @@ def add_arguments(parser):
 def main(args):
     """Run the benchmark with parsed ``args`` and print a table (or JSON)."""
     # Both torch and numba run OpenMP thread pools; spinning idle threads of one would
-    # steal the two cores from the other. Set before either pool starts (a CLI run).
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    # steal the cores from the other. Set before either pool starts (a CLI run).
+    set_threads()
     if args.quick:
         args.params, args.repeat = min(args.params, 100_000), min(args.repeat, 5)
     if getattr(args, "backend", "cpu") == "cupy":

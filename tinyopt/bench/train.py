@@ -5,9 +5,11 @@ are written once over the library, so both build the same network and
 train it on the same mini-batches, float32. Epochs alternate between the
 two libraries (a noisy machine slows both alike), the first of each is
 warm-up, and the figure of merit is the ratio of median epoch times,
-tinyopt / PyTorch. Both run with the same thread setting (``bench.threads``:
-one thread per core per pool, idle OpenMP threads asleep). ``--profile`` then prints where tinyopt's time goes, op
-by op, forward and backward apart.
+tinyopt / PyTorch. Both run with the same thread setting (``tinyopt.threads``,
+the one ``fit`` applies: one thread per core per pool, idle OpenMP threads
+asleep). ``--profile`` then prints where tinyopt's time goes, op by op,
+forward and backward apart. ``--memory`` adds the peak extra memory of one
+training step of each library, each in a fresh process (``bench.memory``).
 
 Run it with ``tinyopt bench train`` or ``python -m tinyopt.bench.train``.
 """
@@ -39,31 +41,37 @@ class _Trainer:
 
     def epoch(self, batch_size, seed):
         """Train one epoch; return (seconds, last loss)."""
-        T = self.T
         start = time.perf_counter()
         for index in _batches(len(self.X), batch_size, seed):
-            index = T.from_numpy(index)
-            inputs, target = self.X_all[index], self.y_all[index]
-            self.optimizer.zero_grad()
-            loss = self.loss_fn(self.model(inputs), target.reshape(-1))
-            loss.backward()
-            self.optimizer.step()
+            loss = self.step(index)
         return time.perf_counter() - start, loss.item()
+
+    def step(self, index):
+        """One training step on the samples at host ``index``: the five lines; return the loss."""
+        index = self.T.from_numpy(index)
+        inputs, target = self.X_all[index], self.y_all[index]
+        self.optimizer.zero_grad()
+        loss = self.loss_fn(self.model(inputs), target.reshape(-1))
+        loss.backward()
+        self.optimizer.step()
+        return loss
 
 
 def run(model="mlp", hidden=None, batch_size=None, epochs=3, samples=None):
     """Time both libraries on ``model``, epochs alternating; return a result dict."""
     import tinyopt
-    from .threads import apply_thread_setting
+    from ..threads import set_threads
     workload = WORKLOADS[model]
     hidden = hidden or (256 if model == "mlp" else 64)
     batch_size = batch_size or workload.batch_size
     X, y = workload.make_data(samples or workload.samples)
+    threads = set_threads()  # before torch loads its OpenMP runtime (OMP_WAIT_POLICY)
     try:
         import torch
     except ImportError:
         torch = None
-    threads = apply_thread_setting(torch)  # before either library starts a thread pool
+    else:
+        threads = set_threads(torch=torch)  # now sized too
     trainers = {"tinyopt": _Trainer(tinyopt, workload, X, y, hidden)}
     if torch is not None:
         trainers["torch"] = _Trainer(torch, workload, X, y, hidden)
@@ -87,6 +95,12 @@ def run(model="mlp", hidden=None, batch_size=None, epochs=3, samples=None):
     return result, trainers["tinyopt"]
 
 
+def _threads_text(threads):
+    if threads["threads"] is None:
+        return "thread pools left as they were (TINYOPT_NUM_THREADS=off)"
+    return f"{threads['threads']} threads per pool"
+
+
 def add_arguments(parser):
     """The command-line options of this benchmark (counts are positive ints: else exit 2)."""
     from ..cli.common import positive_int
@@ -101,6 +115,10 @@ def add_arguments(parser):
                         help="use only this many samples")
     parser.add_argument("--profile", action="store_true",
                         help="then print tinyopt's slowest ops, forward and backward apart")
+    parser.add_argument("--memory", action="store_true",
+                        help="also measure the peak extra memory of one training step, each "
+                             "library in a fresh process: RSS growth for both, tracemalloc for "
+                             "tinyopt (see bench.memory)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
@@ -112,18 +130,25 @@ def main(args):
         with profile() as report:
             trainer.epoch(result["batch_size"], seed=0)
         result["profile"] = report.rows()
+    if args.memory:
+        from .memory import measure
+        result["memory"] = measure(args.model, result["samples"], result["batch_size"],
+                                   result["hidden"])
     if args.json:
         print(json.dumps(result, indent=2))
         return
     print(f"one epoch: {result['describe']} ({result['samples']} samples), batch "
           f"{result['batch_size']}, {result['optimizer']}, float32, "
-          f"{result['threads']['threads']} threads per pool")
+          f"{_threads_text(result['threads'])}")
     print(f"  tinyopt  {result['tinyopt_ms_per_epoch']:8.1f} ms/epoch")
     if "torch_ms_per_epoch" in result:
         print(f"  pytorch  {result['torch_ms_per_epoch']:8.1f} ms/epoch")
         print(f"  ratio tinyopt / pytorch = {result['ratio_tinyopt_over_torch']:.2f}x")
     else:
         print("  pytorch  not installed (pip install 'tinyopt[torch]') - no ratio")
+    if args.memory:
+        from .memory import format_lines
+        print("\n".join(format_lines(result["memory"])))
     if args.profile:
         print(report.table())
 
