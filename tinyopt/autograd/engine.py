@@ -83,13 +83,17 @@ def _seed_gradient(output, gradient):
     return gradient
 
 
-def _propagate(outputs, seeds, retain_graph, create_graph):
+def _propagate(outputs, seeds, retain_graph, create_graph, wanted=()):
     """Run the backward pass; return (order, {id(node): gradient Tensor}, owned, holders).
 
     Without ``create_graph``, gradients meeting at a node are summed into a
     buffer the engine allocated itself ("owned"), in place. Nodes give up
     their saved values only once the whole pass has succeeded, so a pass that
-    fails midway (a ``MemoryError``, say) can simply be run again.
+    fails midway (a ``MemoryError``, say) can simply be run again. A node's
+    own gradient is dropped as soon as its backward has used it (as PyTorch
+    frees each intermediate gradient), so the pass holds the gradients of the
+    frontier, not of the whole graph; leaves keep theirs, and so do the
+    tensors whose ids are in ``wanted`` (``grad``'s inputs).
     """
     for output in outputs:
         if not output.requires_grad:
@@ -115,6 +119,10 @@ def _propagate(outputs, seeds, retain_graph, create_graph):
                 parent_grads = node._backward(grad)
                 backward_clock(node._op, time.perf_counter() - start)
             done.append(node)
+            if id(node) not in wanted:  # used: nobody reads this gradient again
+                del grads[id(node)]
+                if id(grad) in holders:
+                    holders[id(grad)] -= 1
             for parent, parent_grad in zip(node._parents, parent_grads):
                 if parent_grad is None or not parent.requires_grad:
                     continue
@@ -223,7 +231,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             raise RuntimeError(f"inputs[{i}] does not require grad")
     seeds = [_seed_gradient(o, g) for o, g in zip(outputs, grad_outputs)]
     retain = create_graph if retain_graph is None else retain_graph
-    _, grads, _, _ = _propagate(outputs, seeds, retain, create_graph)
+    _, grads, _, _ = _propagate(outputs, seeds, retain, create_graph,
+                                wanted={id(tensor) for tensor in inputs})
     result = []
     for i, tensor in enumerate(inputs):
         found = grads.get(id(tensor))
