@@ -241,3 +241,22 @@ def test_wrongly_shaped_gradient_is_reported_by_the_engine():
     out._backward = lambda g: (g.sum(),)
     with pytest.raises(RuntimeError, match=r"bad_shape.*shape \(\).*shape \(2,\)"):
         out.sum().backward()
+
+
+def test_intermediate_gradients_are_dropped_once_used_but_wanted_ones_kept():
+    from tinyopt.autograd import engine
+    x = leaf([0.5, -1.0, 2.0])
+    y = x * 3.0
+    z = y.exp()
+    loss = (z * y).sum()
+    seed = Tensor(np.ones(()))
+    _, grads, _, _ = engine._propagate([loss], [seed], True, False)
+    assert id(x) in grads and id(y) not in grads and id(z) not in grads
+    # grad's inputs keep theirs, intermediate or leaf, and they are right
+    gy, gz, gx = grad(loss, [y, z, x], retain_graph=True)
+    e = np.exp(3.0 * x.array)
+    np.testing.assert_allclose(gz.array, 3.0 * x.array, rtol=1e-12)
+    np.testing.assert_allclose(gy.array, e * (1 + 3.0 * x.array), rtol=1e-12)
+    np.testing.assert_allclose(gx.array, 3.0 * gy.array, rtol=1e-12)
+    loss.backward()  # a shared upstream gradient is never summed into in place
+    np.testing.assert_allclose(x.grad.array, gx.array, rtol=1e-12)
