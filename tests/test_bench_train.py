@@ -55,3 +55,31 @@ def test_bench_train_profile_prints_the_table(capsys):
                      "--profile"]) == 0
     out = capsys.readouterr().out
     assert "forward:" in out and "backward:" in out
+
+
+@pytest.mark.skipif(tinyopt.backend.cuda_is_available(), reason="a GPU is here: nothing missing")
+def test_backend_cupy_without_cupy_or_a_gpu_says_which_and_exits_1(capsys):
+    assert cli.main(["bench", "train", "--backend", "cupy", "--samples", "64",
+                     "--epochs", "1"]) == 1
+    err = capsys.readouterr().err
+    assert "device 'cuda'" in err and ("pip install 'tinyopt[gpu]'" in err
+                                       or "finds no GPU" in err)
+    assert "Traceback" not in err
+
+
+def test_backend_cupy_refuses_memory_and_run_checks_the_device(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["bench", "train", "--backend", "cupy", "--memory"])
+    assert exit_.value.code == 2
+    assert "--memory measures host memory" in capsys.readouterr().err
+    from tinyopt.bench.train import run
+    with pytest.raises(ValueError, match="device must be 'cpu' or 'cuda', got 'tpu'"):
+        run("mlp", samples=64, epochs=1, device="tpu")
+
+
+@pytest.mark.skipif(not tinyopt.backend.cuda_is_available(), reason="needs CuPy and an NVIDIA GPU")
+def test_an_epoch_on_the_gpu_trains_and_reports_the_device():
+    from tinyopt.bench.train import run
+    result, _ = run("cnn", samples=128, epochs=1, device="cuda")
+    assert result["device"] == "cuda" and result["tinyopt_ms_per_epoch"] > 0
+    assert np.isfinite(result["tinyopt_final_loss"])

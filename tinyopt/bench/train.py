@@ -10,6 +10,10 @@ the one ``fit`` applies: one thread per core per pool, idle OpenMP threads
 asleep). ``--profile`` then prints where tinyopt's time goes, op by op,
 forward and backward apart. ``--memory`` adds the peak extra memory of one
 training step of each library, each in a fresh process (``bench.memory``).
+``--backend cupy`` runs the same epochs on a GPU: tinyopt's model moved with
+``.to("cuda")`` (CuPy arrays, the cupy executor) against PyTorch's on CUDA;
+without CuPy or a GPU it stops with one line saying which is missing. (No
+GPU was lent to the sessions that wrote it: untested on hardware.)
 
 Run it with ``tinyopt bench train`` or ``python -m tinyopt.bench.train``.
 """
@@ -31,24 +35,26 @@ def _batches(n, batch_size, seed):
 class _Trainer:
     """One library's model, optimizer and epoch loop for a workload."""
 
-    def __init__(self, T, workload, X, y, hidden, seed=0):
-        self.T, self.X, self.y = T, X, y
+    def __init__(self, T, workload, X, y, hidden, seed=0, device="cpu"):
+        self.T, self.X, self.y, self.device = T, X, y, device
         T.manual_seed(seed)
-        self.model = workload.build(T, hidden)
+        self.model = workload.build(T, hidden).to(device)
         self.optimizer = make_optimizer(T, workload.optimizer, self.model.parameters())
         self.loss_fn = T.nn.CrossEntropyLoss()
-        self.X_all, self.y_all = T.from_numpy(X), T.from_numpy(numpy.asarray(y, numpy.int64))
+        self.X_all = T.from_numpy(X).to(device)
+        self.y_all = T.from_numpy(numpy.asarray(y, numpy.int64)).to(device)
 
     def epoch(self, batch_size, seed):
         """Train one epoch; return (seconds, last loss)."""
         start = time.perf_counter()
         for index in _batches(len(self.X), batch_size, seed):
             loss = self.step(index)
-        return time.perf_counter() - start, loss.item()
+        value = loss.item()  # waits for a GPU's queued work, so the time includes it
+        return time.perf_counter() - start, value
 
     def step(self, index):
         """One training step on the samples at host ``index``: the five lines; return the loss."""
-        index = self.T.from_numpy(index)
+        index = self.T.from_numpy(index).to(self.device)
         inputs, target = self.X_all[index], self.y_all[index]
         self.optimizer.zero_grad()
         loss = self.loss_fn(self.model(inputs), target.reshape(-1))
@@ -57,10 +63,19 @@ class _Trainer:
         return loss
 
 
-def run(model="mlp", hidden=None, batch_size=None, epochs=3, samples=None):
-    """Time both libraries on ``model``, epochs alternating; return a result dict."""
+def run(model="mlp", hidden=None, batch_size=None, epochs=3, samples=None, device="cpu"):
+    """Time both libraries on ``model``, epochs alternating; return a result dict.
+
+    ``device="cuda"``: tinyopt on CuPy (``model.to("cuda")``) against PyTorch
+    on CUDA when a CUDA build of torch is installed (else tinyopt alone);
+    without CuPy or a GPU, ``RuntimeError`` saying which is missing.
+    """
     import tinyopt
     from ..threads import set_threads
+    if device not in ("cpu", "cuda"):
+        raise ValueError(f"device must be 'cpu' or 'cuda', got {device!r}")
+    if device == "cuda":
+        tinyopt.backend.require_cuda()  # one clear error without CuPy or a GPU
     workload = WORKLOADS[model]
     hidden = hidden or (256 if model == "mlp" else 64)
     batch_size = batch_size or workload.batch_size
@@ -72,9 +87,11 @@ def run(model="mlp", hidden=None, batch_size=None, epochs=3, samples=None):
         torch = None
     else:
         threads = set_threads(torch=torch)  # now sized too
-    trainers = {"tinyopt": _Trainer(tinyopt, workload, X, y, hidden)}
+        if device == "cuda" and not torch.cuda.is_available():
+            torch = None  # a CPU build: no like-for-like reference on the GPU
+    trainers = {"tinyopt": _Trainer(tinyopt, workload, X, y, hidden, device=device)}
     if torch is not None:
-        trainers["torch"] = _Trainer(torch, workload, X, y, hidden)
+        trainers["torch"] = _Trainer(torch, workload, X, y, hidden, device=device)
     times = {name: [] for name in trainers}
     losses = {}
     for epoch in range(epochs + 1):  # epoch 0 warms up (compiles, caches)
@@ -82,7 +99,7 @@ def run(model="mlp", hidden=None, batch_size=None, epochs=3, samples=None):
             seconds, losses[name] = trainer.epoch(batch_size, epoch)
             if epoch:
                 times[name].append(seconds)
-    result = {"model": model, "describe": workload.describe, "samples": len(X),
+    result = {"model": model, "device": device, "describe": workload.describe, "samples": len(X),
               "hidden": hidden, "batch_size": batch_size, "optimizer": workload.optimizer,
               "epochs_timed": epochs, "threads": threads,
               "tinyopt_ms_per_epoch": 1e3 * statistics.median(times["tinyopt"]),
@@ -119,12 +136,26 @@ def add_arguments(parser):
                         help="also measure the peak extra memory of one training step, each "
                              "library in a fresh process: RSS growth for both, tracemalloc for "
                              "tinyopt (see bench.memory)")
+    parser.add_argument("--backend", choices=("cpu", "cupy"), default="cpu",
+                        help="cpu (default), or cupy: tinyopt on the GPU vs PyTorch on CUDA")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
 def main(args):
     """Run the benchmark with parsed ``args`` and print a table (or JSON)."""
-    result, trainer = run(args.model, args.hidden, args.batch_size, args.epochs, args.samples)
+    device = "cuda" if args.backend == "cupy" else "cpu"
+    if args.memory and device == "cuda":
+        from ..cli.common import UsageError
+        raise UsageError("--memory measures host memory (RSS, tracemalloc): use it with "
+                           "--backend cpu")
+    try:
+        result, trainer = run(args.model, args.hidden, args.batch_size, args.epochs,
+                              args.samples, device)
+    except RuntimeError as error:  # no CuPy, or no GPU: say which, one line
+        if device == "cpu":
+            raise
+        from ..cli.common import CommandError
+        raise CommandError(str(error)) from None
     if args.profile:
         from ..autograd.profiler import profile
         with profile() as report:
@@ -137,15 +168,17 @@ def main(args):
     if args.json:
         print(json.dumps(result, indent=2))
         return
+    where = "on the GPU (cupy / torch cuda)" if device == "cuda" else \
+        _threads_text(result["threads"])
     print(f"one epoch: {result['describe']} ({result['samples']} samples), batch "
-          f"{result['batch_size']}, {result['optimizer']}, float32, "
-          f"{_threads_text(result['threads'])}")
+          f"{result['batch_size']}, {result['optimizer']}, float32, {where}")
     print(f"  tinyopt  {result['tinyopt_ms_per_epoch']:8.1f} ms/epoch")
     if "torch_ms_per_epoch" in result:
         print(f"  pytorch  {result['torch_ms_per_epoch']:8.1f} ms/epoch")
         print(f"  ratio tinyopt / pytorch = {result['ratio_tinyopt_over_torch']:.2f}x")
     else:
-        print("  pytorch  not installed (pip install 'tinyopt[torch]') - no ratio")
+        print("  pytorch  not installed (pip install 'tinyopt[torch]') - no ratio"
+              if device == "cpu" else "  pytorch  no CUDA build of torch installed - no ratio")
     if args.memory:
         from .memory import format_lines
         print("\n".join(format_lines(result["memory"])))
