@@ -40,17 +40,24 @@ def unfold(x, kernel_size, stride, dilation=(1, 1)):
 
 def fold(patches, image_size, stride, dilation=(1, 1)):
     """Sum (N, C, kh, kw, OH, OW) patches back into an (N, C, H, W) image."""
-    n, c, kh, kw, oh, ow = patches.shape
-    (sh, sw), (dh, dw), (h, w) = stride, dilation, image_size
-    data = backend.xp.zeros((n, c, h, w), dtype=patches.dtype)
-    if compiled_loops_take(patches.array):  # one compiled pass (kernels/conv_kernels.py)
-        col2im(patches.array, data, stride, dilation)
-    else:
-        for u in range(kh):
-            for v in range(kw):
-                data[:, :, dh * u:dh * u + sh * oh:sh, dw * v:dw * v + sw * ow:sw] += \
-                    patches.array[:, :, u, v]
+    kh, kw = patches.shape[2:4]
+    data = fold_array(patches.array, image_size, stride, dilation)
     out = make_result(data, (patches,), None, "fold", saved=())
     if out.requires_grad:
         out._backward = lambda g: (unfold(g, (kh, kw), stride, dilation),)
     return out
+
+
+def fold_array(patches, image_size, stride, dilation=(1, 1)):
+    """``fold`` on backend arrays, no graph: what a plain backward computes with."""
+    n, c, kh, kw, oh, ow = patches.shape
+    (sh, sw), (dh, dw), (h, w) = stride, dilation, image_size
+    data = backend.xp.zeros((n, c, h, w), dtype=patches.dtype)
+    if compiled_loops_take(patches):  # one compiled pass (kernels/conv_kernels.py)
+        col2im(patches, data, stride, dilation)
+    else:
+        for u in range(kh):
+            for v in range(kw):
+                data[:, :, dh * u:dh * u + sh * oh:sh, dw * v:dw * v + sw * ow:sw] += \
+                    patches[:, :, u, v]
+    return data
