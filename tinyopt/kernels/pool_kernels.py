@@ -54,7 +54,7 @@ def _compile():
 
 
 def window_maxima(image, kernel, stride, dilation, best, positions):
-    """Fill (N, C, OH, OW) ``best`` and int64 ``positions`` (flat, into ``image``)."""
+    """Fill (N, C, OH, OW) ``best`` and integer ``positions`` (flat, into ``image``)."""
     global _kernel
     if _kernel is None:
         _kernel = _compile()

@@ -59,7 +59,9 @@ def max_pool_windows(x, kernel, stride, dilation, widths):
     hp, wp = padded.shape[2:]
     if compiled_loops_take(padded.array):  # one compiled pass (kernels/pool_kernels.py)
         best = xp.empty(patches.shape[:2] + patches.shape[4:], dtype=patches.dtype)
-        positions = xp.empty(best.shape, dtype=xp.int64)
+        # int32 positions where they fit: the largest array the pooling keeps for backward
+        positions = xp.empty(best.shape, dtype=xp.int32 if padded.array.size < 2**31
+                             else xp.int64)
         window_maxima(padded.array, kernel, stride, dilation, best, positions)
     else:
         best, positions = whole_array_maxima(patches, stride, dilation, (hp, wp))
