@@ -158,7 +158,13 @@ def relu(a):
     xp = backend.xp
     def grad(g, x, y):
         plain, (G,) = backward_operands(g)
-        return as_gradients(plain, (G * (y.array > 0),))[0]
+        if not plain:
+            return G * (y.array > 0)
+        # the mask written as 0/1 in the gradient's dtype, then scaled in place: one
+        # array, no boolean temporary
+        slope = xp.greater(y.array, 0, out=xp.empty(y.shape, dtype=xp.result_type(G, y.array)))
+        slope *= G
+        return Tensor(slope)
     return _unary("relu", a, xp.maximum(a.array, 0), grad, reads="output")
 
 
