@@ -14,13 +14,12 @@ from collections import namedtuple
 import numpy
 
 from ... import backend
+from ...kernels.conv_kernels import compiled_loops_take
 from ..mode import autocast_dtype
 from ..tensor import Tensor, as_gradients, backward_operands, make_result
 from .elementwise import where
 from .shape import expand, normalize_dim
 from .softmax_kernel import softmax_last_axis, softmax_last_axis_backward
-
-_ROW_DTYPES = (numpy.dtype("float32"), numpy.dtype("float64"))
 
 MaxMin = namedtuple("MaxMin", ["values", "indices"])
 MaxMin.__doc__ = "The ``(values, indices)`` pair that ``max(dim)``/``min(dim)`` return."
@@ -150,8 +149,7 @@ def softmax(a, dim):
     axis = normalize_dim(dim, a.ndim)
     xp = backend.xp
     # float NumPy rows along the last axis: the compiled row loops of softmax_kernel
-    rows = (type(a.array) is numpy.ndarray and a.dtype in _ROW_DTYPES and axis == a.ndim - 1
-            and a.array.size > 0)
+    rows = compiled_loops_take(a.array) and axis == a.ndim - 1 and a.array.size > 0
     if rows:
         data = softmax_last_axis(a.array)
     else:
