@@ -28,15 +28,28 @@ MMAP_THRESHOLD = 32 << 20  # glibc's largest allowed value on 64-bit systems
 TRIM_THRESHOLD = 1 << 30
 
 
+def _libc_function(name):
+    """The C library's function ``name``, or None (no C library found, or none by that name)."""
+    try:
+        return getattr(ctypes.CDLL(ctypes.util.find_library("c")), name)
+    except (OSError, AttributeError, TypeError):
+        return None
+
+
 def reuse_freed_memory():
     """Apply the settings of the module docstring; return True when glibc took them."""
     if os.environ.get("TINYOPT_MALLOC", "").lower() == "system":
         return False
-    name = ctypes.util.find_library("c")
-    try:
-        libc = ctypes.CDLL(name)
-        mallopt = libc.mallopt
-    except (OSError, AttributeError, TypeError):  # no C library by that name, or no mallopt
+    mallopt = _libc_function("mallopt")
+    if mallopt is None:
         return False
     return bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(
         mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD))
+
+
+def release_free_heap():
+    """Hand freed heap memory back to the system now (glibc's ``malloc_trim(0)``), so that
+    memory reused afterwards shows in the resident set; nothing without glibc."""
+    malloc_trim = _libc_function("malloc_trim")
+    if malloc_trim is not None:
+        malloc_trim(0)

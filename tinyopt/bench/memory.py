@@ -28,7 +28,6 @@ Each figure is the median over ``repeat`` steps (after the warm-up). The
 ratio tinyopt / PyTorch is of the RSS growths.
 """
 import argparse
-import ctypes
 import importlib.util
 import json
 import statistics
@@ -36,6 +35,7 @@ import subprocess
 import sys
 import tracemalloc
 
+from ..allocator import release_free_heap
 from . import subprocess_environment
 
 LIBRARIES = ("tinyopt", "torch")
@@ -51,20 +51,12 @@ def _status_kib(field):
     raise KeyError(field)
 
 
-def _release_free_heap():
-    """Return freed heap memory to the system, so that reusing it shows up in the RSS."""
-    try:
-        ctypes.CDLL(None).malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc
-        pass
-
-
 def rss_growth(step):
     """Bytes of resident memory ``step()`` added at its peak (``VmHWM`` after a reset, Linux).
 
     None where ``/proc/self/clear_refs`` cannot reset the peak (not Linux).
     """
-    _release_free_heap()
+    release_free_heap()  # else the warm-up step's freed blocks would be reused unseen
     try:
         before = _status_kib("VmRSS")
         with open("/proc/self/clear_refs", "w") as clear_refs:
