@@ -147,15 +147,16 @@ def main(args):
     if args.memory and device == "cuda":
         from ..cli.common import UsageError
         raise UsageError("--memory measures host memory (RSS, tracemalloc): use it with "
-                           "--backend cpu")
-    try:
-        result, trainer = run(args.model, args.hidden, args.batch_size, args.epochs,
-                              args.samples, device)
-    except RuntimeError as error:  # no CuPy, or no GPU: say which, one line
-        if device == "cpu":
-            raise
+                         "--backend cpu")
+    if device == "cuda":
+        from .. import backend
         from ..cli.common import CommandError
-        raise CommandError(str(error)) from None
+        try:
+            backend.require_cuda()
+        except RuntimeError as error:  # no CuPy, or no GPU: say which, one line
+            raise CommandError(str(error)) from None
+    result, trainer = run(args.model, args.hidden, args.batch_size, args.epochs, args.samples,
+                          device)
     if args.profile:
         from ..autograd.profiler import profile
         with profile() as report:
