@@ -42,7 +42,7 @@ pytorch-optimizer also clamps ‖θ‖ at 10 and adds ε to ‖u‖.
 from .. import backend
 from ..kernels.elementwise_math import sqrt, where
 from .hyperparameters import check_betas, check_flag, check_lr, check_range, plain_numbers
-from .layer_norms import LayerNorms
+from .layer_norms import LayerNorms, ratio_or_one
 from .optimizer import Optimizer
 from .sgd import sgd_rule
 
@@ -66,7 +66,7 @@ def lamb_trust_ratio(weight_norm, update_norm, trust_clip=None):
     xp = backend.xp
     weight_norm, update_norm = xp.asarray(weight_norm), xp.asarray(update_norm)
     defined = (weight_norm > 0) & (update_norm > 0)
-    ratio = xp.where(defined, weight_norm / xp.where(defined, update_norm, 1.0), 1.0)
+    ratio = ratio_or_one(weight_norm, update_norm, defined)
     return ratio if trust_clip is None else xp.minimum(ratio, trust_clip)
 
 

@@ -37,7 +37,7 @@ d; pytorch-optimizer starts it at zero, which differs only with dampening.
 from .. import backend
 from ..kernels.elementwise_math import where
 from .hyperparameters import check_flag, check_lr, check_range
-from .layer_norms import LayerNorms
+from .layer_norms import LayerNorms, ratio_or_one
 from .optimizer import Optimizer
 
 
@@ -61,8 +61,7 @@ def lars_trust_ratio(weight_norm, grad_norm, weight_decay, trust_coefficient):
     weight_norm, grad_norm = xp.asarray(weight_norm), xp.asarray(grad_norm)
     denominator = grad_norm + weight_decay * weight_norm
     defined = (weight_norm > 0) & (denominator > 0)
-    return xp.where(defined, trust_coefficient * weight_norm / xp.where(defined, denominator, 1.0),
-                    1.0)
+    return ratio_or_one(trust_coefficient * weight_norm, denominator, defined)
 
 
 class LARS(LayerNorms, Optimizer):

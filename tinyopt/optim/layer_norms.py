@@ -37,3 +37,11 @@ def _norm(array):
     """Euclidean norm of a whole tensor: ‖x‖ = √(Σ x²), a 0-d float64 array where it was made."""
     xp = backend.xp
     return xp.sqrt(xp.sum(array * array).astype(xp.float64))
+
+
+def ratio_or_one(numerator, denominator, defined):
+    """numerator / denominator where ``defined`` (a 0-d bool array), else 1: a trust ratio
+    chosen by ``where``, not ``if``, so no norm is read on the host (the division never
+    sees the denominator of an undefined ratio)."""
+    xp = backend.xp
+    return xp.where(defined, numerator / xp.where(defined, denominator, 1.0), 1.0)
