@@ -14,6 +14,7 @@ import time
 
 from .. import backend
 from .mode import no_grad, enable_grad
+from .release import release_unread_values
 from .tensor import Tensor
 from .ops.shape import IndexedGrad  # noqa: E402 (after tensor, which loads the ops)
 
@@ -93,7 +94,9 @@ def _propagate(outputs, seeds, retain_graph, create_graph, wanted=()):
     own gradient is dropped as soon as its backward has used it (as PyTorch
     frees each intermediate gradient), so the pass holds the gradients of the
     frontier, not of the whole graph; leaves keep theirs, and so do the
-    tensors whose ids are in ``wanted`` (``grad``'s inputs).
+    tensors whose ids are in ``wanted`` (``grad``'s inputs). Before a plain
+    pass, the forward values that no formula reads and no one else holds are
+    freed (``release.py``), as PyTorch keeps only what its formulas saved.
     """
     for output in outputs:
         if not output.requires_grad:
@@ -105,6 +108,8 @@ def _propagate(outputs, seeds, retain_graph, create_graph, wanted=()):
         grads[id(output)] = grads[id(output)] + seed if id(output) in grads else seed
         holders[id(grads[id(output)])] = 2  # a seed may be the caller's: never written in place
     order = topological_order(outputs)
+    if not create_graph:
+        release_unread_values(order, outputs)  # the forward values no formula reads
     done = []
     with enable_grad() if create_graph else no_grad():
         for node in reversed(order):

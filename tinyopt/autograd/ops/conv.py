@@ -21,22 +21,25 @@ adjoint of ``unfold``) returns the column gradient to the image:
 faster than one (K, N*OH*OW) product here.) The backward is written in
 tensor ops, so ``create_graph=True`` gives exact second derivatives; a plain
 backward runs the same formula on the raw arrays (``backward_operands``: no
-graph nodes for the reshapes, transposes and the fold). The
-forward does not keep the column matrix (C*kh*kw times the input: the
-largest array of a small CNN's step): the backward gathers it again from the
+graph nodes for the reshapes, transposes and the fold). The column matrix
+(C*kh*kw times the input: the largest array of a small CNN's step) never
+exists for the whole batch: the forward builds it a chunk of images at a time
+(columns of ``CHUNK_BYTES``), each chunk's product written into its slice of
+the output, and does not keep it; the backward gathers it again from the
 saved input, with the graph recorded under ``create_graph``, uses it for dW
-and frees it before dX's patches exist, a chunk of images at a time (columns
-of ``CHUNK_BYTES``; dW sums over the chunks, dX's chunks are concatenated),
-so neither temporary grows with the batch. Measured on the course CNN
-(``tinyopt bench train --model cnn --memory``): the peak extra memory of a
-step fell from 2.3x PyTorch's to 1.4x for one more im2col copy per backward.
+and frees it before dX's patches exist, chunk by chunk (dW sums over the
+chunks, dX's chunks are concatenated), so no temporary grows with the batch.
+Measured on the course CNN (``tinyopt bench train --model cnn --memory``):
+the peak extra memory of a step fell from 2.3x PyTorch's to 1.4x with the
+chunked backward, and to 1.2x with the chunked forward and the intermediates
+the backward does not read freed before it starts (``autograd/release.py``).
 """
 from ... import backend
 from ..mode import autocast_dtype, no_grad
 from ..tensor import as_gradients, backward_operands, make_result
 from .linalg import _swap_last, autocast_inputs, autocast_output
 from .shape import cat, pad
-from .window import fold, fold_array, unfold
+from .window import fold, fold_array, output_size, unfold
 
 CHUNK_BYTES = 2 << 20
 """The backward gathers columns and patches for this many bytes of images at a time."""
@@ -53,8 +56,15 @@ def conv_columns(x, kernel, stride, padding, dilation, groups):
 
 
 def images_per_chunk(column_bytes_per_image):
-    """How many images the backward takes at once: their column matrix within CHUNK_BYTES."""
+    """How many images a pass takes at once: their column matrix within CHUNK_BYTES."""
     return max(1, CHUNK_BYTES // max(1, column_bytes_per_image))
+
+
+def image_chunks(n, per_chunk):
+    """Slices of the batch, ``per_chunk`` images each (the last may be short)."""
+    if per_chunk >= n:
+        return [slice(None)]
+    return [slice(lo, lo + per_chunk) for lo in range(0, n, per_chunk)]
 
 
 def conv2d(x, weight, bias, stride, padding, dilation, groups):
@@ -69,25 +79,28 @@ def _conv2d(x, weight, bias, stride, padding, dilation, groups):
     options = (weight.shape[2:], stride, padding, dilation, groups)
     n, c, h, w = x.shape
     out_channels = weight.shape[0]
-    with no_grad():
-        columns, (oh, ow) = conv_columns(x, *options)
+    (ph, pw), (kh, kw) = padding, weight.shape[2:]
+    oh, ow = (output_size(extent + 2 * p, k, s, d)
+              for extent, p, k, s, d in zip((h, w), padding, (kh, kw), stride, dilation))
+    xp = backend.xp
     kernels = weight.array.reshape(groups, out_channels // groups, -1)
-    data = backend.xp.matmul(kernels, columns.array).reshape(n, out_channels, oh, ow)
+    data = xp.empty((n, groups, out_channels // groups, oh * ow),
+                    dtype=xp.result_type(kernels, x.array))
+    chunks = image_chunks(n, images_per_chunk(c * kh * kw * oh * ow * data.itemsize))
+    with no_grad():
+        for part in chunks:  # the column matrix of a few images at a time, never the batch's
+            xp.matmul(kernels, conv_columns(x[part], *options)[0].array, out=data[part])
+    data = data.reshape(n, out_channels, oh, ow)
     if bias is not None:
         data += bias.array.reshape(-1, 1, 1)
     parents = (x, weight) if bias is None else (x, weight, bias)
     out = make_result(data, parents, None, "conv2d", saved=(x, weight))
-    del columns  # gathered again by the backward: kept, it is the step's largest array
     if out.requires_grad:
-        (ph, pw), (kh, kw) = padding, weight.shape[2:]
-        per_chunk = images_per_chunk(c * kh * kw * oh * ow * data.itemsize)
-
         def backward(g):
             plain, (G, W) = backward_operands(g, weight)  # arrays unless create_graph=True
             kernel_t = _swap_last(W.reshape(groups, out_channels // groups, -1))
             grad_w, image_parts = None, []
-            for lo in range(0, n, per_chunk):  # a few images at a time: small temporaries
-                part = slice(lo, lo + per_chunk) if per_chunk < n else slice(None)
+            for part in chunks:  # the columns gathered again, a chunk at a time
                 rows = G[part].reshape(-1, groups, out_channels // groups, oh * ow)  # dY[n, g]
                 if weight.requires_grad:
                     cols = conv_columns(x[part], *options)[0]  # recorded under create_graph

@@ -20,6 +20,8 @@ twice; disjoint windows, the usual kernel = stride, cannot, so the values are
 just written), whose own gradient is the gather at the same positions, so the
 backward differentiates again (``create_graph=True``).
 """
+import math
+
 from ... import backend
 from ...kernels.conv_kernels import compiled_loops_take
 from ...kernels.pool_kernels import window_maxima
@@ -56,7 +58,8 @@ def max_pool_windows(x, kernel, stride, dilation, widths):
     with no_grad():
         padded = pad(x, (left, right, top, bottom), value=float("-inf")) if any(widths) else x
         patches = unfold(padded, kernel, stride, dilation).array
-    hp, wp = padded.shape[2:]
+    padded_shape = padded.shape  # all the backward keeps of it: not its values, nor x's
+    hp, wp = padded_shape[2:]
     if compiled_loops_take(padded.array):  # one compiled pass (kernels/pool_kernels.py)
         best = xp.empty(patches.shape[:2] + patches.shape[4:], dtype=patches.dtype)
         # int32 positions where they fit: the largest array the pooling keeps for backward
@@ -71,8 +74,8 @@ def max_pool_windows(x, kernel, stride, dilation, widths):
                        for step, spread, size in zip(stride, dilation, kernel))
 
         def backward(g):
-            image = index_add(g.reshape(-1), (positions.reshape(-1),), (padded.array.size,),
-                              distinct=disjoint).reshape(padded.shape)
+            image = index_add(g.reshape(-1), (positions.reshape(-1),),
+                              (math.prod(padded_shape),), distinct=disjoint).reshape(padded_shape)
             return (image[:, :, top:hp - bottom, left:wp - right] if any(widths) else image,)
         out._backward = backward
     return out

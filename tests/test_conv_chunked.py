@@ -1,10 +1,11 @@
-"""The convolution's backward, taken a chunk of images at a time, equals the whole batch at once.
+"""The convolution, taken a chunk of images at a time, equals the whole batch at once.
 
-``ops/conv.py`` gathers the column matrix again in the backward and works
-through the batch in chunks of ``CHUNK_BYTES`` of columns. Shrinking the
-budget so that every image is its own chunk (or chunks of 2 with a remainder)
-must change nothing: plain gradients (float64, 1e-12), second-order
-gradients under ``create_graph=True``, and every option of ``conv2d``.
+``ops/conv.py`` builds the column matrix in chunks of ``CHUNK_BYTES`` in
+the forward, and gathers it again, chunk by chunk, in the backward.
+Shrinking the budget so that every image is its own chunk (or chunks of 2
+with a remainder) must change nothing: the output, plain gradients (float64,
+1e-12), second-order gradients under ``create_graph=True``, and every option
+of ``conv2d``.
 """
 import numpy as np
 import pytest
@@ -30,13 +31,13 @@ def _gradients(options, create_graph):
                              create_graph=create_graph)
         if create_graph:  # differentiate the gradients once more
             grads = grads + tinyopt.grad(sum((g * g).sum() for g in grads), [x, weight])
-    return [g.array for g in grads]
+    return [out.array] + [g.array for g in grads]
 
 
 @pytest.mark.parametrize("options", OPTIONS)
 @pytest.mark.parametrize("create_graph", [False, True])
 @pytest.mark.parametrize("images_per_chunk", [1, 2])
-def test_chunked_backward_equals_the_whole_batch(options, create_graph, images_per_chunk,
+def test_chunked_conv_equals_the_whole_batch(options, create_graph, images_per_chunk,
                                                  monkeypatch):
     whole = _gradients(options, create_graph)
     monkeypatch.setattr(conv, "images_per_chunk", lambda _: images_per_chunk)
