@@ -209,7 +209,8 @@ def test_float32_stays_float32_through_every_fast_op_and_its_gradient():
 # ------------------------------------------------------------ window-maxima kernel
 @pytest.mark.parametrize("kernel, stride, dilation", [((2, 2), (2, 2), (1, 1)),
                                                       ((3, 2), (1, 2), (2, 1)),
-                                                      ((3, 3), (2, 1), (1, 1))])
+                                                      ((3, 3), (2, 1), (1, 1)),
+                                                      ((5, 4), (1, 1), (1, 1))])  # an array
 def test_compiled_window_maxima_equal_the_whole_array_passes(kernel, stride, dilation):
     pytest.importorskip("numba")
     from tinyopt.autograd.ops.pool import whole_array_maxima
@@ -217,6 +218,8 @@ def test_compiled_window_maxima_equal_the_whole_array_passes(kernel, stride, dil
     image = np.round(normal(2, 3, 9, 8), 1)  # rounded: ties inside windows
     image[0, 1, 2, 3] = np.nan
     image[1, 2, :5] = -np.inf  # whole windows of -inf (padding)
+    image[1, 0, 4, 2:4], image[1, 0, 5, 2:4] = np.inf, -np.inf  # both infinities: no NaN
+    image[0, 0, 6:8, 0:2] = [[-0.0, 0.0], [0.0, -0.0]]  # zeros of both signs tie
     image = image[:, :, :, ::-1]  # a strided view, as pooling may get
     patches = unfold(tinyopt.tensor(image), kernel, stride, dilation).array
     expected, expected_positions = whole_array_maxima(patches, stride, dilation, image.shape[2:])
@@ -226,6 +229,8 @@ def test_compiled_window_maxima_equal_the_whole_array_passes(kernel, stride, dil
         window_maxima(image, kernel, stride, dilation, best, positions)
         np.testing.assert_array_equal(best, expected)  # NaN where NaN
         np.testing.assert_array_equal(positions, expected_positions)
+        read = np.ascontiguousarray(image).reshape(-1)[positions]  # the value at the position,
+        np.testing.assert_array_equal(np.signbit(best), np.signbit(read))  # its zero's sign too
     assert np.isnan(best).any() and np.isinf(best).any()
     assert len(np.unique(positions)) > 1
 
