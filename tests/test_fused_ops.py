@@ -252,3 +252,21 @@ def test_compiled_col2im_equals_the_numpy_loop(stride, dilation, monkeypatch):
     assert np.abs(compiled).max() > 0 and not compiled[:, :, -1].any()
     np.testing.assert_allclose(compiled_view, window.fold(view, size, stride, dilation).array,
                                rtol=1e-14, atol=1e-14)
+
+
+# ------------------------------------------------------------ distinct-position scatter
+@pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
+def test_compiled_put_of_distinct_positions_equals_numpy(index_dtype):
+    pytest.importorskip("numba")
+    from tinyopt.autograd.ops.shape import index_add
+    rng = np.random.default_rng(0)
+    positions = rng.permutation(50)[:20].astype(index_dtype)
+    positions[3] = -7  # counted from the end, as NumPy does
+    values = tinyopt.tensor(normal(20))
+    expected = np.zeros(50)
+    expected[positions] = values.array
+    np.testing.assert_array_equal(index_add(values, (positions,), (50,), distinct=True).array,
+                                  expected)
+    positions[5] = 50
+    with pytest.raises(IndexError, match=r"positions must be in \[-50, 50\)"):
+        index_add(values, (positions,), (50,), distinct=True)

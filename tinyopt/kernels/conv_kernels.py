@@ -6,7 +6,10 @@
 
 which in NumPy is one strided add per kernel offset (u, v): kh*kw passes over
 the image, each through short rows. The numba loop below visits each patch
-value once. It is compiled on first use and cached on disk (``cache=True``,
+value once; at unit stride along the rows (the usual case) it adds whole rows
+of a patch plane to a row of the image, slices the compiler vectorizes
+(2.5x faster: 0.34 ms vs 0.86 ms for the 16-image chunks of the course CNN's
+second convolution). It is compiled on first use and cached on disk (``cache=True``,
 as the optimizer kernels); without numba, or for dtypes other than float32
 and float64, or arrays that are not NumPy's, ``fold`` keeps its NumPy loop.
 """
@@ -42,8 +45,15 @@ def col2im(patches, image, stride, dilation):
                         for v in range(kw):
                             for i in range(oh):
                                 row = sh * i + dh * u
-                                for j in range(ow):
-                                    image[b, ch, row, sw * j + dw * v] += patches[b, ch, u, v, i, j]
+                                if sw == 1:  # a contiguous row: a loop the compiler vectorizes
+                                    target = image[b, ch, row, dw * v:dw * v + ow]
+                                    source = patches[b, ch, u, v, i]
+                                    for j in range(ow):
+                                        target[j] += source[j]
+                                else:
+                                    for j in range(ow):
+                                        image[b, ch, row, sw * j + dw * v] += \
+                                            patches[b, ch, u, v, i, j]
         _kernel = add_patches
     (sh, sw), (dh, dw) = stride, dilation
     _kernel(patches, image, sh, sw, dh, dw)

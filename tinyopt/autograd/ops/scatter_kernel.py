@@ -1,4 +1,5 @@
-"""Adding rows into a table by index in one compiled loop (an embedding's backward).
+"""Adding rows into a table by index in one compiled loop (an embedding's backward),
+and writing values at distinct flat positions (a max pooling's backward).
 
 For a table of shape (V, ...) and integer ``rows`` of any shape,
 
@@ -10,10 +11,22 @@ order given (so the sums are those of ``add.at``). It is compiled on first
 use and cached on disk (``cache=True``); ``shape.index_add`` takes it for
 float NumPy arrays indexed by one integer array, and
 ``tests/test_attention_fast_paths.py`` holds it equal to ``add.at``.
+
+Where the positions are known to be distinct (the windows of a pooling with
+kernel <= stride share no input), the sum is a plain write,
+
+    out[positions[i]] = values[i],
+
+which NumPy's fancy assignment does after converting the index to its own
+integer type (a copy of it); the loop below reads the int32 positions as
+they are and writes each value once: 0.44 ms instead of 0.98 ms for the
+200,704 maxima of a 64x16x28x28 batch. ``shape.index_add`` takes it for float
+NumPy vectors, and ``tests/test_fused_ops.py`` holds it equal to NumPy's.
 """
 import numpy
 
 _kernel = None
+_put_kernel = None
 
 
 def add_rows(values, rows, shape):
@@ -37,3 +50,27 @@ def add_rows(values, rows, shape):
     flat_rows = numpy.where(flat_rows < 0, flat_rows + shape[0], flat_rows)  # the loop checks none
     _kernel(numpy.ascontiguousarray(values).reshape(flat_rows.size, out.shape[1]), flat_rows, out)
     return out.reshape(shape)
+
+
+def put_values(values, positions, size):
+    """Zeros of ``(size,)`` with ``values[i]`` written at the distinct ``positions[i]``."""
+    global _put_kernel
+    if _put_kernel is None:
+        import numba
+
+        @numba.njit(cache=True)
+        def put_loop(values, positions, out):
+            """Write the values; return False, untouched after the first, at a bad position."""
+            for i in range(positions.size):
+                p = positions[i]
+                p = p + out.size if p < 0 else p
+                if p < 0 or p >= out.size:
+                    return False
+                out[p] = values[i]
+            return True
+        _put_kernel = put_loop
+    out = numpy.zeros(size, values.dtype)
+    if not _put_kernel(values, positions, out):
+        raise IndexError(f"index_add: positions must be in [{-size}, {size}), got values in "
+                         f"[{positions.min()}, {positions.max()}]")
+    return out

@@ -13,7 +13,7 @@ from ... import backend
 from ..mode import is_grad_enabled
 from ..tensor import Tensor, make_result
 from .broadcast import unbroadcast
-from .scatter_kernel import add_rows
+from .scatter_kernel import add_rows, put_values
 
 
 def normalize_dim(dim, ndim):
@@ -157,7 +157,12 @@ def index_add(values, index, shape, distinct=False):
     ``distinct=True`` promises that no position repeats, so the values are simply written
     (one scatter, instead of ``add.at``'s far slower buffered loop)."""
     xp = backend.xp
-    if _is_basic(index) or distinct:
+    if (distinct and len(shape) == 1 and type(values.array) is numpy.ndarray
+            and values.dtype.kind == "f" and values.ndim == 1
+            and type(index) is tuple and len(index) == 1 and type(index[0]) is numpy.ndarray and index[0].dtype.kind in "iu"
+            and index[0].shape == values.shape):
+        data = put_values(values.array, index[0], shape[0])  # one compiled write per value
+    elif _is_basic(index) or distinct:
         data = xp.zeros(shape, dtype=values.dtype)
         data[index] = values.array
     elif (type(values.array) is numpy.ndarray and values.dtype.kind == "f"
@@ -257,6 +262,9 @@ def pad(a, pad, value=0.0):
     widths = [(0, 0)] * a.ndim
     for i in range(len(pad) // 2):
         widths[a.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
-    data = backend.xp.pad(a.array, widths, constant_values=value)
     crop = tuple(slice(lo, n + lo) for (lo, _), n in zip(widths, a.shape))
+    # the frame filled, the values copied in: numpy.pad's generic machinery costs more
+    data = backend.xp.full(tuple(lo + n + hi for (lo, hi), n in zip(widths, a.shape)), value,
+                           dtype=a.dtype)
+    data[crop] = a.array
     return _view("pad", a, data, lambda g: g[crop])
