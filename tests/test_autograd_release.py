@@ -96,13 +96,13 @@ def test_grad_releases_too_but_create_graph_keeps_everything():
 
 
 def test_small_intermediates_keep_their_values_by_default(monkeypatch):
-    monkeypatch.setattr(release, "MIN_BYTES", 1 << 16)  # the default the suite lowers
+    monkeypatch.setattr(release, "MIN_BYTES", 1 << 20)  # the default the suite lowers
     x, weight = _inputs()  # 2 x 4 x 8 x 8 doubles: 4 KiB, under MIN_BYTES
     loss, conv, _ = _conv_relu(x, weight)
     loss.backward(retain_graph=True)
     assert type(conv().array) is not ReleasedValues
-    big = tinyopt.tensor(np.random.default_rng(1).standard_normal((4, 3, 48, 48)))
-    loss, conv, _ = _conv_relu(big, weight)  # 4 x 4 x 48 x 48 doubles: 288 KiB
+    big = tinyopt.tensor(np.random.default_rng(1).standard_normal((4, 3, 96, 96)))
+    loss, conv, _ = _conv_relu(big, weight)  # 4 x 4 x 96 x 96 doubles: 1.1 MiB
     loss.backward(retain_graph=True)
     assert type(conv().array) is ReleasedValues
 

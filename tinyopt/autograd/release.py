@@ -28,7 +28,7 @@ import sys
 
 from .tensor import Tensor
 
-MIN_BYTES = 1 << 16
+MIN_BYTES = 1 << 20
 """Intermediates smaller than this keep their values (not worth the scan)."""
 
 _READ_AFTER_RELEASE = (
@@ -67,8 +67,8 @@ class ReleasedValues:
 
 
 def _references_beyond(graph_references, node):
-    """``node``'s reference count less the references the graph makes to it."""
-    return sys.getrefcount(node) - graph_references.get(id(node), 0)
+    """``node``'s reference count less the ``graph_references`` the graph makes to it."""
+    return sys.getrefcount(node) - graph_references
 
 
 def _closure_tensors(function):
@@ -83,12 +83,12 @@ def _closure_tensors(function):
 
 
 def _calibrate():
-    """What ``_references_beyond`` gives for a node only the pass's two lists hold."""
+    """What ``_references_beyond`` gives for a node held only as the pass holds each one."""
     probe = object()
-    order_and_candidates = ([probe], [probe])  # as each candidate node is held
+    order_and_candidates = ([probe], {id(probe): probe})
     del probe
-    for node in order_and_candidates[1]:
-        return _references_beyond({}, node)
+    for _, node in order_and_candidates[1].items():  # iterated as release_unread_values does
+        return _references_beyond(0, node)
 
 
 _ONLY_THE_PASS = _calibrate()
@@ -100,19 +100,24 @@ def release_unread_values(order, outputs):
     ``order``: every node of the pass (a list, as ``topological_order`` gives);
     ``outputs``: the tensors the pass starts from, which always keep theirs.
     """
-    candidates = [node for node in order
+    candidates = {id(node): node for node in order
                   if node._backward is not None and node._output_version is None
                   and type(node.array) is not ReleasedValues
-                  and node.array.nbytes >= MIN_BYTES]
+                  and node.array.nbytes >= MIN_BYTES}
+    for output in outputs:
+        candidates.pop(id(output), None)
     if not candidates:
         return
-    read, graph_references = {id(t) for t in outputs}, {}
+    graph_references = dict.fromkeys(candidates, 0)
     for node in order:
-        read.update(id(tensor) for tensor, _ in node._saved)
+        for tensor, _ in node._saved:
+            candidates.pop(id(tensor), None)  # a formula reads it
         for parent in node._parents:
-            graph_references[id(parent)] = graph_references.get(id(parent), 0) + 1
+            if id(parent) in graph_references:
+                graph_references[id(parent)] += 1
         for tensor in _closure_tensors(node._backward):
-            graph_references[id(tensor)] = graph_references.get(id(tensor), 0) + 1
-    for node in candidates:
-        if id(node) not in read and _references_beyond(graph_references, node) == _ONLY_THE_PASS:
+            if id(tensor) in graph_references:
+                graph_references[id(tensor)] += 1
+    for key, node in candidates.items():
+        if _references_beyond(graph_references[key], node) == _ONLY_THE_PASS:
             node.array = ReleasedValues(node.array)
