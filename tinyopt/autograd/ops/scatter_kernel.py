@@ -25,14 +25,13 @@ NumPy vectors, and ``tests/test_fused_ops.py`` holds it equal to NumPy's.
 """
 import numpy
 
-_kernel = None
-_put_kernel = None
+_loops = None
 
 
-def add_rows(values, rows, shape):
-    """Zeros of ``shape`` with ``values[i]`` added at row ``rows[i]`` (the module docstring)."""
-    global _kernel
-    if _kernel is None:
+def _compiled_loops():
+    """(add_rows_loop, put_loop): defined on first use, each compiled at its first call."""
+    global _loops
+    if _loops is None:
         import numba
 
         @numba.njit(cache=True)
@@ -41,22 +40,6 @@ def add_rows(values, rows, shape):
                 row = rows[i]
                 for j in range(out.shape[1]):
                     out[row, j] += values[i, j]
-        _kernel = add_rows_loop
-    out = numpy.zeros((shape[0], int(numpy.prod(shape[1:], dtype=numpy.int64))), values.dtype)
-    flat_rows = numpy.ascontiguousarray(rows.reshape(-1), dtype=numpy.int64)
-    if flat_rows.size and (flat_rows.min() < -shape[0] or flat_rows.max() >= shape[0]):
-        raise IndexError(f"index_add: row indices must be in [{-shape[0]}, {shape[0]}), got "
-                         f"values in [{flat_rows.min()}, {flat_rows.max()}]")
-    flat_rows = numpy.where(flat_rows < 0, flat_rows + shape[0], flat_rows)  # the loop checks none
-    _kernel(numpy.ascontiguousarray(values).reshape(flat_rows.size, out.shape[1]), flat_rows, out)
-    return out.reshape(shape)
-
-
-def put_values(values, positions, size):
-    """Zeros of ``(size,)`` with ``values[i]`` written at the distinct ``positions[i]``."""
-    global _put_kernel
-    if _put_kernel is None:
-        import numba
 
         @numba.njit(cache=True)
         def put_loop(values, positions, out):
@@ -68,9 +51,28 @@ def put_values(values, positions, size):
                     return False
                 out[p] = values[i]
             return True
-        _put_kernel = put_loop
+        _loops = (add_rows_loop, put_loop)
+    return _loops
+
+
+def add_rows(values, rows, shape):
+    """Zeros of ``shape`` with ``values[i]`` added at row ``rows[i]`` (the module docstring)."""
+    out = numpy.zeros((shape[0], int(numpy.prod(shape[1:], dtype=numpy.int64))), values.dtype)
+    flat_rows = numpy.ascontiguousarray(rows.reshape(-1), dtype=numpy.int64)
+    if flat_rows.size and (flat_rows.min() < -shape[0] or flat_rows.max() >= shape[0]):
+        raise IndexError(f"index_add: row indices must be in [{-shape[0]}, {shape[0]}), got "
+                         f"values in [{flat_rows.min()}, {flat_rows.max()}]")
+    flat_rows = numpy.where(flat_rows < 0, flat_rows + shape[0], flat_rows)  # the loop checks none
+    add_rows_loop = _compiled_loops()[0]
+    add_rows_loop(numpy.ascontiguousarray(values).reshape(flat_rows.size, out.shape[1]),
+                  flat_rows, out)
+    return out.reshape(shape)
+
+
+def put_values(values, positions, size):
+    """Zeros of ``(size,)`` with ``values[i]`` written at the distinct ``positions[i]``."""
     out = numpy.zeros(size, values.dtype)
-    if not _put_kernel(values, positions, out):
+    if not _compiled_loops()[1](values, positions, out):
         raise IndexError(f"index_add: positions must be in [{-size}, {size}), got values in "
                          f"[{positions.min()}, {positions.max()}]")
     return out

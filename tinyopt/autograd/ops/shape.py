@@ -10,6 +10,7 @@ derivatives available.
 import numpy
 
 from ... import backend
+from ...kernels.conv_kernels import compiled_loops_take
 from ..mode import is_grad_enabled
 from ..tensor import Tensor, make_result
 from .broadcast import unbroadcast
@@ -157,10 +158,9 @@ def index_add(values, index, shape, distinct=False):
     ``distinct=True`` promises that no position repeats, so the values are simply written
     (one scatter, instead of ``add.at``'s far slower buffered loop)."""
     xp = backend.xp
-    if (distinct and len(shape) == 1 and type(values.array) is numpy.ndarray
-            and values.dtype.kind == "f" and values.ndim == 1
-            and type(index) is tuple and len(index) == 1 and type(index[0]) is numpy.ndarray and index[0].dtype.kind in "iu"
-            and index[0].shape == values.shape):
+    if (distinct and len(shape) == 1 and values.ndim == 1 and compiled_loops_take(values.array)
+            and type(index) is tuple and len(index) == 1 and type(index[0]) is numpy.ndarray
+            and index[0].dtype.kind in "iu" and index[0].shape == values.shape):
         data = put_values(values.array, index[0], shape[0])  # one compiled write per value
     elif _is_basic(index) or distinct:
         data = xp.zeros(shape, dtype=values.dtype)
