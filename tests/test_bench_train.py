@@ -83,3 +83,22 @@ def test_an_epoch_on_the_gpu_trains_and_reports_the_device():
     result, _ = run("cnn", samples=128, epochs=1, device="cuda")
     assert result["device"] == "cuda" and result["tinyopt_ms_per_epoch"] > 0
     assert np.isfinite(result["tinyopt_final_loss"])
+
+
+def test_isolated_times_each_library_in_processes_of_its_own():
+    from tinyopt.bench import isolated, train
+    result, trainer = train.run_isolated("mlp", samples=64, epochs=2, rounds=1)
+    assert result["isolated"] and result["samples"] == 64 and result["epochs_timed"] == 2
+    assert np.isfinite(result["tinyopt_final_loss"]) and result["tinyopt_ms_per_epoch"] > 0
+    if "torch_ms_per_epoch" in result:
+        assert np.isfinite(result["torch_final_loss"]) and result["ratio_tinyopt_over_torch"] > 0
+    assert trainer.T is tinyopt  # built here, for --profile
+    here = isolated.time_here("tinyopt", "mlp", 16, 32, 1, 64)  # what each process prints
+    assert here["library"] == "tinyopt" and len(here["seconds"]) == 1 and here["samples"] == 64
+
+
+def test_isolated_refuses_the_gpu_backend(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["bench", "train", "--isolated", "--backend", "cupy"])
+    assert exit_.value.code == 2
+    assert "--isolated" in capsys.readouterr().err

@@ -10,6 +10,9 @@ the one ``fit`` applies: one thread per core per pool, idle OpenMP threads
 asleep). ``--profile`` then prints where tinyopt's time goes, op by op,
 forward and backward apart. ``--memory`` adds the peak extra memory of one
 training step of each library, each in a fresh process (``bench.memory``).
+``--isolated`` times each library in processes of its own instead, PyTorch
+with OpenMP's defaults rather than the shared setting, which slows it
+(``bench.isolated``).
 ``--backend cupy`` runs the same epochs on a GPU: tinyopt's model moved with
 ``.to("cuda")`` (CuPy arrays, the cupy executor) against PyTorch's on CUDA;
 without CuPy or a GPU it stops with one line saying which is missing. (No
@@ -24,6 +27,7 @@ import time
 
 import numpy
 
+from . import isolated
 from .workloads import WORKLOADS, make_optimizer
 
 
@@ -112,6 +116,34 @@ def run(model="mlp", hidden=None, batch_size=None, epochs=3, samples=None, devic
     return result, trainers["tinyopt"]
 
 
+def run_isolated(model="mlp", hidden=None, batch_size=None, epochs=3, samples=None,
+                 rounds=isolated.ROUNDS):
+    """``run``'s result, each library timed in processes of its own (``bench.isolated``);
+    the tinyopt trainer returned is built here, for ``--profile``."""
+    import importlib.util
+    import tinyopt
+    from ..threads import set_threads
+    workload = WORKLOADS[model]
+    hidden = hidden or (256 if model == "mlp" else 64)
+    batch_size = batch_size or workload.batch_size
+    libraries = ["tinyopt"] + (["torch"] if importlib.util.find_spec("torch") else [])
+    timed = isolated.run(model, hidden, batch_size, epochs, samples, libraries, rounds)
+    ours = timed["tinyopt"]
+    result = {"model": model, "device": "cpu", "describe": workload.describe,
+              "samples": ours["samples"], "hidden": hidden, "batch_size": batch_size,
+              "optimizer": workload.optimizer, "epochs_timed": len(ours["seconds"]),
+              "isolated": True, "threads": set_threads(),
+              "tinyopt_ms_per_epoch": isolated.median_ms(ours),
+              "tinyopt_final_loss": ours["final_loss"]}
+    if "torch" in timed:
+        result["torch_ms_per_epoch"] = isolated.median_ms(timed["torch"])
+        result["torch_final_loss"] = timed["torch"]["final_loss"]
+        result["ratio_tinyopt_over_torch"] = (result["tinyopt_ms_per_epoch"]
+                                              / result["torch_ms_per_epoch"])
+    X, y = workload.make_data(samples or workload.samples)
+    return result, _Trainer(tinyopt, workload, X, y, hidden)
+
+
 def _threads_text(threads):
     if threads["threads"] is None:
         return "thread pools left as they were (TINYOPT_NUM_THREADS=off)"
@@ -136,6 +168,10 @@ def add_arguments(parser):
                         help="also measure the peak extra memory of one training step, each "
                              "library in a fresh process: RSS growth for both, tracemalloc for "
                              "tinyopt (see bench.memory)")
+    parser.add_argument("--isolated", action="store_true",
+                        help="time each library in fresh processes of its own, alternating "
+                             "(PyTorch with OpenMP's defaults, not the shared thread setting; "
+                             "see bench.isolated)")
     parser.add_argument("--backend", choices=("cpu", "cupy"), default="cpu",
                         help="cpu (default), or cupy: tinyopt on the GPU vs PyTorch on CUDA")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -148,6 +184,9 @@ def main(args):
         from ..cli.common import UsageError
         raise UsageError("--memory measures host memory (RSS, tracemalloc): use it with "
                          "--backend cpu")
+    if args.isolated and device == "cuda":
+        from ..cli.common import UsageError
+        raise UsageError("--isolated compares CPU thread settings: use it with --backend cpu")
     if device == "cuda":
         from .. import backend
         from ..cli.common import CommandError
@@ -155,8 +194,12 @@ def main(args):
             backend.require_cuda()
         except RuntimeError as error:  # no CuPy, or no GPU: say which, one line
             raise CommandError(str(error)) from None
-    result, trainer = run(args.model, args.hidden, args.batch_size, args.epochs, args.samples,
-                          device)
+    if args.isolated:
+        result, trainer = run_isolated(args.model, args.hidden, args.batch_size, args.epochs,
+                                       args.samples)
+    else:
+        result, trainer = run(args.model, args.hidden, args.batch_size, args.epochs,
+                              args.samples, device)
     if args.profile:
         from ..autograd.profiler import profile
         with profile() as report:
@@ -171,6 +214,9 @@ def main(args):
         return
     where = "on the GPU (cupy / torch cuda)" if device == "cuda" else \
         _threads_text(result["threads"])
+    if args.isolated:
+        where += (f", each library in {isolated.ROUNDS} processes of its own "
+                  "(PyTorch with OpenMP's defaults)")
     print(f"one epoch: {result['describe']} ({result['samples']} samples), batch "
           f"{result['batch_size']}, {result['optimizer']}, float32, {where}")
     print(f"  tinyopt  {result['tinyopt_ms_per_epoch']:8.1f} ms/epoch")
