@@ -166,6 +166,32 @@ def test_lstm_cell_op_equals_the_gate_by_gate_composite():
     gradcheck(lstm_cell, [leaf(a) for a in arrays])
 
 
+def _lstm_layer_inputs(steps=5, batch=3, size=4):
+    return (normal(steps, batch, 4 * size) * 2, normal(batch, size, seed=1),
+            normal(batch, size, seed=2), normal(4 * size, size, seed=3) * 0.5)
+
+
+def test_lstm_sequence_op_equals_one_op_per_step():
+    from tinyopt.autograd.ops.lstm_sequence import lstm_sequence, lstm_steps
+    same_values_and_gradients(lstm_sequence, lstm_steps, _lstm_layer_inputs())
+    assert gradcheck(lstm_sequence, [leaf(a) for a in _lstm_layer_inputs(3, 2, 2)])
+
+
+def test_lstm_sequence_op_without_state_gradients_and_second_order():
+    from tinyopt.autograd.ops.lstm_sequence import lstm_sequence, lstm_steps
+    projected, h0, c0, weight = _lstm_layer_inputs()
+    upstream = tinyopt.tensor(normal(5, 2, 3, 4, seed=4))
+    found = []
+    for fn in (lstm_sequence, lstm_steps):
+        p, w = leaf(projected), leaf(weight)
+        states = fn(p, tinyopt.tensor(h0), tinyopt.tensor(c0), w)  # the state needs no grad
+        gp, gw = grad((states * upstream).sum(), [p, w], create_graph=True)
+        found.append([gp.array, gw.array] + [g.array for g in grad((gp * gp).sum() + (
+            gw * gw).sum(), [p, w])])  # differentiated once more
+    for a, b in zip(*found):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
 def test_lstm_second_order_matches_torch():
     torch = pytest.importorskip("torch")
     from nn_torch_helpers import hvp_matches_torch

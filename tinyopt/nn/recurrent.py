@@ -21,6 +21,7 @@ import math
 from .. import backend
 from ..autograd import Tensor, stack
 from ..autograd.ops.linalg import linear
+from ..autograd.ops.lstm_sequence import lstm_sequence
 from ..autograd.ops.recurrent import lstm_cell
 from . import functional as F
 from . import init
@@ -74,20 +75,23 @@ class _Recurrent(Module):
             w_ih, w_hh, b_ih, b_hh = self._layer(layer)
             # the input's part of every gate at every step: one product before the loop
             projected = F.linear(inputs, w_ih, b_ih if b_hh is None else b_ih + b_hh)
-            state = tuple(s[layer] for s in states)
-            outputs = []
-            for projected_t in projected.unbind(0):
-                state = self.cell(linear(state[0], w_hh, projected_t), state)
-                outputs.append(state[0])
+            inputs, state = self._sequence(projected, tuple(s[layer] for s in states), w_hh)
             for kind, value in enumerate(state):
                 finals[kind].append(value)
-            inputs = stack(outputs, 0)
         output, finals = inputs, [stack(f, 0) for f in finals]
         if unbatched:
             return output.squeeze(1), [f.squeeze(1) for f in finals]
         if self.batch_first:
             output = output.transpose(0, 1)
         return output, finals
+
+    def _sequence(self, projected, state, w_hh):
+        """One layer over the sequence, step by step: (outputs (T, N, H), final state)."""
+        outputs = []
+        for projected_t in projected.unbind(0):
+            state = self.cell(linear(state[0], w_hh, projected_t), state)
+            outputs.append(state[0])
+        return stack(outputs, 0), state
 
     def _initial(self, given, batch, unbatched, dtype):
         expected = (self.num_layers, batch, self.hidden_size)
@@ -134,6 +138,11 @@ class LSTM(_Recurrent):
     def cell(self, pre, state):
         """One step of the LSTM equations, as one op, from the four gates' pre-activations."""
         return lstm_cell(pre, state[1]).unbind(0)
+
+    def _sequence(self, projected, state, w_hh):
+        """The whole layer as one op (``autograd/ops/lstm_sequence.py``): no node per step."""
+        states = lstm_sequence(projected, state[0], state[1], w_hh)
+        return states[:, 0], (states[-1, 0], states[-1, 1])
 
     def forward(self, x, hx=None):
         if hx is not None and (not isinstance(hx, (tuple, list)) or len(hx) != 2):

@@ -13,15 +13,20 @@ gradients reaching h' and c', and t = tanh(c'):
     dz_i = dc_total g i (1 - i),   dz_f = dc_total c f (1 - f)
     dz_g = dc_total i (1 - g^2),   dz_o = dh t o (1 - o)
 
-The formulas below take NumPy arrays or tensors alike: a plain backward runs
-them on the arrays the forward kept (a dozen array calls, no graph); under
-``create_graph=True`` they run on tensors recomputed from z and c with the
-graph recorded, so second derivatives are exact. (sigma(x) is evaluated as
+The forward computes the four gates in four whole-array calls
+(``_gate_values``) and writes h' and c' straight into the stacked output. A
+plain backward takes the formulas below on the arrays the forward kept: in
+one compiled pass on NumPy arrays (``recurrent_kernel.py``), else as array
+calls; under ``create_graph=True`` the same formulas run on tensors
+recomputed from z and c with the graph recorded (``_gates``, ``_step``), so
+second derivatives are exact. (sigma(x) is evaluated as
 (1 + tanh(x / 2)) / 2, which never overflows.)
 """
 from ... import backend
+from ...kernels.conv_kernels import compiled_loops_take
 from ..mode import is_grad_enabled
 from ..tensor import Tensor, make_result
+from .recurrent_kernel import lstm_step_backward
 from .shape import cat
 
 
@@ -49,22 +54,61 @@ def _step_grads(dh, dc, gates, c, t):
              dh * t * o * (1 - o)], dc_total * f)
 
 
+def gate_values(z, out=None):
+    """The (N, 4H) gate values of array ``z`` in four whole-array calls (not one per gate).
+
+    sigma(x) = 0.5 tanh(x / 2) + 0.5 and tanh(x) = 1 tanh(x) + 0: one scale
+    before the tanh and one scale and shift after, column by column. (This
+    rounds as ``_gates`` does: halving is exact, so 0.5 t + 0.5 and
+    (1 + t) / 2 are the same float.)"""
+    xp = backend.xp
+    size = z.shape[-1] // 4
+    scale = xp.full(4 * size, 0.5, dtype=z.dtype)
+    scale[2 * size:3 * size] = 1
+    values = xp.multiply(z, scale, out=out)
+    xp.tanh(values, out=values)
+    values *= scale
+    values += 1 - scale  # 0.5 for the sigmoid gates, 0 for g
+    return values
+
+
+def cell_forward(values, c, h_new, c_new):
+    """Write h' and c' (arrays) from the gate ``values`` and the cell ``c``; return tanh(c')."""
+    xp = backend.xp
+    size = c.shape[-1]
+    i, f, g, o = (values[..., k * size:(k + 1) * size] for k in range(4))
+    xp.multiply(f, c, out=c_new)
+    xp.multiply(i, g, out=h_new)  # h' is written last: its memory holds i g meanwhile
+    c_new += h_new
+    t = xp.tanh(c_new)
+    xp.multiply(o, t, out=h_new)
+    return t
+
+
+def step_backward(values, c, t, dh, dc):
+    """(dz, dc_prev) arrays from the gate ``values``, ``c``, t = tanh(c'), ``dh`` and ``dc``."""
+    if compiled_loops_take(values):  # one compiled pass (recurrent_kernel.py)
+        return lstm_step_backward(values, c, t, dh, dc)
+    size = c.shape[-1]
+    gates = [values[..., k * size:(k + 1) * size] for k in range(4)]
+    dz, dc_prev = _step_grads(dh, dc, gates, c, t)
+    return backend.xp.concatenate(dz, axis=-1), dc_prev
+
+
 def lstm_cell(z, c):
     """(h', c') of the module docstring stacked as (2, N, H), for z (N, 4H) and c (N, H)."""
-    xp = backend.xp
-    gates = _gates(z.array, xp.tanh)
-    c_new, t, h_new = _step(gates, c.array, xp.tanh)
-    out = make_result(xp.stack([h_new, c_new]), (z, c), None, "lstm_cell")
+    values = gate_values(z.array)
+    data = backend.xp.empty((2,) + c.shape, dtype=values.dtype)
+    t = cell_forward(values, c.array, data[0], data[1])
+    out = make_result(data, (z, c), None, "lstm_cell")
     if out.requires_grad:
         def backward(grad):
             if is_grad_enabled():  # create_graph: the same formulas over recorded tensors
-                values = _gates(z, Tensor.tanh)
-                _, t_values, _ = _step(values, c, Tensor.tanh)
-                dz, dc_prev = _step_grads(grad[0], grad[1], values, c, t_values)
+                gates = _gates(z, Tensor.tanh)
+                _, t_values, _ = _step(gates, c, Tensor.tanh)
+                dz, dc_prev = _step_grads(grad[0], grad[1], gates, c, t_values)
                 return cat(dz, -1), dc_prev if c.requires_grad else None
-            dz, dc_prev = _step_grads(grad.array[0], grad.array[1], gates, c.array, t)
-            return (Tensor(xp.concatenate(dz, axis=-1)),
-                    Tensor(dc_prev) if c.requires_grad else None)
+            dz, dc_prev = step_backward(values, c.array, t, grad.array[0], grad.array[1])
+            return Tensor(dz), Tensor(dc_prev) if c.requires_grad else None
         out._backward = backward
     return out
-
