@@ -38,8 +38,8 @@ Measured on the idle 2-core machine, LSTM epoch alternating with PyTorch:
 tinyopt took 1,065 ms with ``OMP_WAIT_POLICY=ACTIVE`` (torch's spinning
 threads held the cores) and 213 ms with ``PASSIVE``. Passive waiting costs
 PyTorch a wake-up per parallel region, which shows on workloads of many small
-ops (the MLP); a comparison meant to flatter neither side would run each
-library in a process of its own.
+ops (the MLP): ``tinyopt bench train --isolated`` runs each library in
+processes of its own, PyTorch with OpenMP's defaults (``bench/isolated.py``).
 """
 import os
 

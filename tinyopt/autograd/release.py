@@ -112,12 +112,15 @@ def release_unread_values(order, outputs):
     for node in order:
         for tensor, _ in node._saved:
             candidates.pop(id(tensor), None)  # a formula reads it
+        consumer = id(node) in graph_references  # its own closure may hold it too
         for parent in node._parents:
             if id(parent) in graph_references:
                 graph_references[id(parent)] += 1
-        for tensor in _closure_tensors(node._backward):
-            if id(tensor) in graph_references:
-                graph_references[id(tensor)] += 1
+                consumer = True
+        if consumer:  # the closures that can hold a candidate (missing one only keeps it)
+            for tensor in _closure_tensors(node._backward):
+                if id(tensor) in graph_references:
+                    graph_references[id(tensor)] += 1
     for key, node in candidates.items():
         if _references_beyond(graph_references[key], node) == _ONLY_THE_PASS:
             node.array = ReleasedValues(node.array)
