@@ -97,6 +97,13 @@ def test_isolated_times_each_library_in_processes_of_its_own():
     assert here["library"] == "tinyopt" and len(here["seconds"]) == 1 and here["samples"] == 64
 
 
+def test_rounds_needs_isolated(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["bench", "train", "--rounds", "3"])
+    assert exit_.value.code == 2
+    assert "--rounds counts the processes of --isolated" in capsys.readouterr().err
+
+
 def test_isolated_refuses_the_gpu_backend(capsys):
     with pytest.raises(SystemExit) as exit_:
         cli.main(["bench", "train", "--isolated", "--backend", "cupy"])

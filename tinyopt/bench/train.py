@@ -172,6 +172,9 @@ def add_arguments(parser):
                         help="time each library in fresh processes of its own, alternating "
                              "(PyTorch with OpenMP's defaults, not the shared thread setting; "
                              "see bench.isolated)")
+    parser.add_argument("--rounds", type=positive_int, default=None,
+                        help=f"with --isolated: processes per library, alternating (default "
+                             f"{isolated.ROUNDS}; more on a noisy machine)")
     parser.add_argument("--backend", choices=("cpu", "cupy"), default="cpu",
                         help="cpu (default), or cupy: tinyopt on the GPU vs PyTorch on CUDA")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -184,6 +187,9 @@ def main(args):
         from ..cli.common import UsageError
         raise UsageError("--memory measures host memory (RSS, tracemalloc): use it with "
                          "--backend cpu")
+    if args.rounds is not None and not args.isolated:
+        from ..cli.common import UsageError
+        raise UsageError("--rounds counts the processes of --isolated: add --isolated")
     if args.isolated and device == "cuda":
         from ..cli.common import UsageError
         raise UsageError("--isolated compares CPU thread settings: use it with --backend cpu")
@@ -196,7 +202,7 @@ def main(args):
             raise CommandError(str(error)) from None
     if args.isolated:
         result, trainer = run_isolated(args.model, args.hidden, args.batch_size, args.epochs,
-                                       args.samples)
+                                       args.samples, args.rounds or isolated.ROUNDS)
     else:
         result, trainer = run(args.model, args.hidden, args.batch_size, args.epochs,
                               args.samples, device)
@@ -215,7 +221,7 @@ def main(args):
     where = "on the GPU (cupy / torch cuda)" if device == "cuda" else \
         _threads_text(result["threads"])
     if args.isolated:
-        where += (f", each library in {isolated.ROUNDS} processes of its own "
+        where += (f", each library in {args.rounds or isolated.ROUNDS} processes of its own "
                   "(PyTorch with OpenMP's defaults)")
     print(f"one epoch: {result['describe']} ({result['samples']} samples), batch "
           f"{result['batch_size']}, {result['optimizer']}, float32, {where}")
