@@ -177,6 +177,13 @@ def test_lstm_sequence_op_equals_one_op_per_step():
     assert gradcheck(lstm_sequence, [leaf(a) for a in _lstm_layer_inputs(3, 2, 2)])
 
 
+def test_lstm_sequence_op_equals_one_op_per_step_without_the_compiled_loop(monkeypatch):
+    from tinyopt.autograd.ops import recurrent
+    from tinyopt.autograd.ops.lstm_sequence import lstm_sequence, lstm_steps
+    monkeypatch.setattr(recurrent, "compiled_loops_take", lambda array: False)  # as on CuPy
+    same_values_and_gradients(lstm_sequence, lstm_steps, _lstm_layer_inputs())
+
+
 def test_lstm_sequence_op_without_state_gradients_and_second_order():
     from tinyopt.autograd.ops.lstm_sequence import lstm_sequence, lstm_steps
     projected, h0, c0, weight = _lstm_layer_inputs()

@@ -14,7 +14,7 @@ gradients reaching h' and c', and t = tanh(c'):
     dz_g = dc_total i (1 - g^2),   dz_o = dh t o (1 - o)
 
 The forward computes the four gates in four whole-array calls
-(``_gate_values``) and writes h' and c' straight into the stacked output. A
+(``gate_values``) and writes h' and c' straight into the stacked output. A
 plain backward takes the formulas below on the arrays the forward kept: in
 one compiled pass on NumPy arrays (``recurrent_kernel.py``), else as array
 calls; under ``create_graph=True`` the same formulas run on tensors

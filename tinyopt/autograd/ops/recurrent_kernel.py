@@ -12,7 +12,8 @@ In NumPy that is some twenty array calls on arrays of N*H values; at a
 course LSTM's size (64 x 64) each call costs more in overhead than in
 arithmetic, and the loop below does all of it in one pass (no transcendental
 function: the forward's tanh values are reused). Compiled on first use and
-cached on disk (``cache=True``); ``recurrent.lstm_cell`` takes it where
+cached on disk (``cache=True``); ``recurrent.step_backward`` (the backward of
+``lstm_cell`` and of each step of ``lstm_sequence``) takes it where
 ``compiled_loops_take`` says and keeps the array formulas elsewhere;
 ``tests/test_fused_ops.py`` holds both to the gate-by-gate composite.
 """
