@@ -22,7 +22,6 @@ from .. import backend
 from ..autograd import Tensor, stack
 from ..autograd.ops.linalg import linear
 from ..autograd.ops.lstm_sequence import lstm_sequence
-from ..autograd.ops.recurrent import lstm_cell
 from . import functional as F
 from . import init
 from .module import Module
@@ -30,7 +29,8 @@ from .parameter import Parameter
 
 
 class _Recurrent(Module):
-    """Parameters and the time loop shared by RNN and LSTM; ``cell`` is the step."""
+    """Parameters and the layer loop shared by RNN and LSTM; ``_sequence`` runs one layer
+    (RNN: step by step with its ``cell``; LSTM: one op for the whole sequence)."""
 
     gates = 1
 
@@ -134,10 +134,6 @@ class LSTM(_Recurrent):
     """Long short-term memory; ``forward(x, (h0, c0)=None)`` returns ``(output, (h_n, c_n))``."""
 
     gates = 4
-
-    def cell(self, pre, state):
-        """One step of the LSTM equations, as one op, from the four gates' pre-activations."""
-        return lstm_cell(pre, state[1]).unbind(0)
 
     def _sequence(self, projected, state, w_hh):
         """The whole layer as one op (``autograd/ops/lstm_sequence.py``): no node per step."""
