@@ -87,14 +87,20 @@ def test_an_epoch_on_the_gpu_trains_and_reports_the_device():
 
 def test_isolated_times_each_library_in_processes_of_its_own():
     from tinyopt.bench import isolated, train
-    result, trainer = train.run_isolated("mlp", samples=64, epochs=2, rounds=1)
+    result = train.run_isolated("mlp", samples=64, epochs=2, rounds=1)
     assert result["isolated"] and result["samples"] == 64 and result["epochs_timed"] == 2
     assert np.isfinite(result["tinyopt_final_loss"]) and result["tinyopt_ms_per_epoch"] > 0
     if "torch_ms_per_epoch" in result:
         assert np.isfinite(result["torch_final_loss"]) and result["ratio_tinyopt_over_torch"] > 0
-    assert trainer.T is tinyopt  # built here, for --profile
     here = isolated.time_here("tinyopt", "mlp", 16, 32, 1, 64)  # what each process prints
     assert here["library"] == "tinyopt" and len(here["seconds"]) == 1 and here["samples"] == 64
+
+
+def test_isolated_profile_prints_the_table(capsys):
+    assert cli.main(["bench", "train", "--model", "mlp", "--samples", "64", "--epochs", "1",
+                     "--isolated", "--rounds", "1", "--profile"]) == 0
+    out = capsys.readouterr().out
+    assert "processes of its own (rounds: 1," in out and "forward:" in out and "backward:" in out
 
 
 def test_rounds_needs_isolated(capsys):

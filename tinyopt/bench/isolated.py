@@ -16,10 +16,10 @@ epochs, as in the one-process run.
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 
-from . import subprocess_environment
+from . import run_json_worker
+from .memory import LIBRARIES
 
 ROUNDS = 3
 """Processes per library, alternating."""
@@ -59,11 +59,7 @@ def run(model, hidden, batch_size, epochs, samples, libraries, rounds=ROUNDS):
             if samples is not None:
                 command += ["--samples", str(samples)]
             extra = {"TINYOPT_MALLOC": "system"} if library == "torch" else {}
-            done = subprocess.run(command, env=subprocess_environment(**extra),
-                                  capture_output=True, text=True)
-            if done.returncode != 0:
-                raise RuntimeError(f"the isolated {library} run failed:\n{done.stderr}")
-            result = json.loads(done.stdout.strip().splitlines()[-1])
+            result = run_json_worker(command, f"isolated {library} run", **extra)
             if library in results:
                 results[library]["seconds"] += result["seconds"]
             else:
@@ -78,7 +74,7 @@ def median_ms(result):
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--library", choices=("tinyopt", "torch"), required=True)
+    parser.add_argument("--library", choices=LIBRARIES, required=True)
     parser.add_argument("--model", required=True)
     parser.add_argument("--hidden", type=int, required=True)
     parser.add_argument("--batch-size", type=int, required=True)

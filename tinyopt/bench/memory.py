@@ -31,12 +31,11 @@ import argparse
 import importlib.util
 import json
 import statistics
-import subprocess
 import sys
 import tracemalloc
 
 from ..allocator import release_free_heap
-from . import subprocess_environment
+from . import run_json_worker
 
 LIBRARIES = ("tinyopt", "torch")
 
@@ -124,11 +123,7 @@ def measure(model="cnn", samples=None, batch_size=None, hidden=None, repeat=3):
                               ("--hidden", hidden)):
             if value is not None:
                 command += [option, str(value)]
-        done = subprocess.run(command, env=subprocess_environment(), capture_output=True,
-                              text=True)
-        if done.returncode != 0:
-            raise RuntimeError(f"the {library} memory measurement failed:\n{done.stderr}")
-        result[library] = json.loads(done.stdout.strip().splitlines()[-1])
+        result[library] = run_json_worker(command, f"{library} memory measurement")
     if "torch" in result and result["tinyopt"]["rss_bytes"] and result["torch"]["rss_bytes"]:
         result["ratio_rss_tinyopt_over_torch"] = (result["tinyopt"]["rss_bytes"]
                                                   / result["torch"]["rss_bytes"])

@@ -103,45 +103,49 @@ def run(model="mlp", hidden=None, batch_size=None, epochs=3, samples=None, devic
             seconds, losses[name] = trainer.epoch(batch_size, epoch)
             if epoch:
                 times[name].append(seconds)
-    result = {"model": model, "device": device, "describe": workload.describe, "samples": len(X),
-              "hidden": hidden, "batch_size": batch_size, "optimizer": workload.optimizer,
-              "epochs_timed": epochs, "threads": threads,
-              "tinyopt_ms_per_epoch": 1e3 * statistics.median(times["tinyopt"]),
-              "tinyopt_final_loss": losses["tinyopt"]}
-    if "torch" in trainers:
-        result["torch_ms_per_epoch"] = 1e3 * statistics.median(times["torch"])
-        result["torch_final_loss"] = losses["torch"]
-        result["ratio_tinyopt_over_torch"] = (result["tinyopt_ms_per_epoch"]
-                                              / result["torch_ms_per_epoch"])
+    result = _summary(model, device, len(X), hidden, batch_size, threads, times, losses)
     return result, trainers["tinyopt"]
 
 
 def run_isolated(model="mlp", hidden=None, batch_size=None, epochs=3, samples=None,
                  rounds=isolated.ROUNDS):
-    """``run``'s result, each library timed in processes of its own (``bench.isolated``);
-    the tinyopt trainer returned is built here, for ``--profile``."""
+    """``run``'s result dict, each library timed in processes of its own (``bench.isolated``)."""
     import importlib.util
-    import tinyopt
     from ..threads import set_threads
     workload = WORKLOADS[model]
     hidden = hidden or (256 if model == "mlp" else 64)
     batch_size = batch_size or workload.batch_size
     libraries = ["tinyopt"] + (["torch"] if importlib.util.find_spec("torch") else [])
     timed = isolated.run(model, hidden, batch_size, epochs, samples, libraries, rounds)
-    ours = timed["tinyopt"]
-    result = {"model": model, "device": "cpu", "describe": workload.describe,
-              "samples": ours["samples"], "hidden": hidden, "batch_size": batch_size,
-              "optimizer": workload.optimizer, "epochs_timed": len(ours["seconds"]),
-              "isolated": True, "threads": set_threads(),
-              "tinyopt_ms_per_epoch": isolated.median_ms(ours),
-              "tinyopt_final_loss": ours["final_loss"]}
-    if "torch" in timed:
-        result["torch_ms_per_epoch"] = isolated.median_ms(timed["torch"])
-        result["torch_final_loss"] = timed["torch"]["final_loss"]
+    result = _summary(model, "cpu", timed["tinyopt"]["samples"], hidden, batch_size,
+                      set_threads(), {name: r["seconds"] for name, r in timed.items()},
+                      {name: r["final_loss"] for name, r in timed.items()})
+    result["isolated"] = True
+    return result
+
+
+def _summary(model, device, samples, hidden, batch_size, threads, times, losses):
+    """The result dict: the setting, and per library (``times``: its timed epochs in
+    seconds, ``losses``: its last loss) the median ms per epoch; the ratio when both ran."""
+    workload = WORKLOADS[model]
+    result = {"model": model, "device": device, "describe": workload.describe, "samples": samples,
+              "hidden": hidden, "batch_size": batch_size, "optimizer": workload.optimizer,
+              "epochs_timed": len(times["tinyopt"]), "threads": threads}
+    for name in times:
+        result[f"{name}_ms_per_epoch"] = 1e3 * statistics.median(times[name])
+        result[f"{name}_final_loss"] = losses[name]
+    if "torch" in times:
         result["ratio_tinyopt_over_torch"] = (result["tinyopt_ms_per_epoch"]
                                               / result["torch_ms_per_epoch"])
-    X, y = workload.make_data(samples or workload.samples)
-    return result, _Trainer(tinyopt, workload, X, y, hidden)
+    return result
+
+
+def _profiled_trainer(result):
+    """A tinyopt trainer in this process for ``result``'s workload (``--isolated --profile``)."""
+    import tinyopt
+    workload = WORKLOADS[result["model"]]
+    X, y = workload.make_data(result["samples"])
+    return _Trainer(tinyopt, workload, X, y, result["hidden"])
 
 
 def _threads_text(threads):
@@ -201,8 +205,9 @@ def main(args):
         except RuntimeError as error:  # no CuPy, or no GPU: say which, one line
             raise CommandError(str(error)) from None
     if args.isolated:
-        result, trainer = run_isolated(args.model, args.hidden, args.batch_size, args.epochs,
-                                       args.samples, args.rounds or isolated.ROUNDS)
+        result = run_isolated(args.model, args.hidden, args.batch_size, args.epochs,
+                              args.samples, args.rounds or isolated.ROUNDS)
+        trainer = _profiled_trainer(result) if args.profile else None
     else:
         result, trainer = run(args.model, args.hidden, args.batch_size, args.epochs,
                               args.samples, device)
@@ -221,8 +226,9 @@ def main(args):
     where = "on the GPU (cupy / torch cuda)" if device == "cuda" else \
         _threads_text(result["threads"])
     if args.isolated:
-        where += (f", each library in {args.rounds or isolated.ROUNDS} processes of its own "
-                  "(PyTorch with OpenMP's defaults)")
+        rounds = args.rounds or isolated.ROUNDS
+        where += (f", each library in processes of its own (rounds: {rounds}, alternating; "
+                  "PyTorch with OpenMP's defaults)")
     print(f"one epoch: {result['describe']} ({result['samples']} samples), batch "
           f"{result['batch_size']}, {result['optimizer']}, float32, {where}")
     print(f"  tinyopt  {result['tinyopt_ms_per_epoch']:8.1f} ms/epoch")
