@@ -184,6 +184,62 @@ def test_lstm_sequence_op_equals_one_op_per_step_without_the_compiled_loop(monke
     same_values_and_gradients(lstm_sequence, lstm_steps, _lstm_layer_inputs())
 
 
+def _ulps(found, expected):
+    """How many float32 values apart ``found`` and ``expected`` are (same sign)."""
+    return np.abs(found.view(np.int32).astype(np.int64) - expected.view(np.int32).astype(np.int64))
+
+
+def test_float32_lstm_step_rounds_tanh_and_sigmoid_within_an_ulp():
+    from tinyopt.autograd.ops.recurrent import step_forward
+    grid = np.concatenate([np.linspace(-12, 12, 240_001), np.geomspace(1e-45, 1e-3, 2_001),
+                           [0, -0.0, -1e-30, 9.5, 10, 10.5, 30, -30, np.inf, -np.inf]])
+    grid = grid.astype(np.float32)
+    z = np.tile(grid, 4)[None]  # every gate block takes the whole grid
+    c = np.zeros((1, grid.size), dtype=np.float32)
+    values, states = np.empty_like(z), np.empty((2,) + c.shape, dtype=np.float32)
+    tanh_c = step_forward(z, c, values, states[0], states[1])
+    exact = grid.astype(np.float64)
+    with np.errstate(over="ignore"):
+        sigmoid = (1 / (1 + np.exp(-exact))).astype(np.float32)
+    tanh = np.tanh(exact).astype(np.float32)
+    n = grid.size
+    for block, expected in ((0, sigmoid), (1, sigmoid), (2, tanh), (3, sigmoid)):
+        found = values[0, block * n:(block + 1) * n]
+        assert _ulps(found, expected).max() <= 1, f"gate block {block}"
+        assert (found == expected).mean() > 0.9999
+        assert np.array_equal(np.signbit(found), np.signbit(expected))  # tanh(-0) = -0
+    i, f, g, o = (values[0, k * n:(k + 1) * n] for k in range(4))
+    cell = f * c[0] + i * g
+    assert np.array_equal(states[1, 0], cell)
+    assert _ulps(tanh_c[0], np.tanh(cell.astype(np.float64)).astype(np.float32)).max() <= 1
+    assert np.array_equal(states[0, 0], o * tanh_c[0])
+    nan = np.full((1, 4), np.nan, dtype=np.float32)
+    assert np.isnan(step_forward(nan, np.zeros((1, 1), np.float32), np.empty_like(nan),
+                                 *np.empty((2, 1, 1), np.float32))).all()
+
+
+def test_float32_lstm_layer_compiled_path_is_as_accurate_as_the_array_path(monkeypatch):
+    from tinyopt.autograd.ops import recurrent
+    from tinyopt.autograd.ops.lstm_sequence import lstm_sequence
+    arrays = _lstm_layer_inputs(8, 16, 32)
+    upstream = normal(8, 2, 16, 32, seed=5)
+
+    def run(dtype):
+        inputs = [leaf(a.astype(dtype)) for a in arrays]
+        states = lstm_sequence(*inputs)
+        (states * tinyopt.tensor(upstream.astype(dtype))).sum().backward()
+        assert states.dtype == dtype
+        return [states.array] + [t.grad.array for t in inputs]
+    compiled = run(np.float32)
+    exact = run(np.float64)  # float64: NumPy's exact tanh, the reference
+    monkeypatch.setattr(recurrent, "compiled_loops_take", lambda array: False)  # as on CuPy
+    arrays_only = run(np.float32)
+    for a, b, truth in zip(compiled, arrays_only, exact):
+        error, array_error = np.abs(a - truth).max(), np.abs(b - truth).max()
+        assert error <= 2 * array_error + 1e-7, (error, array_error)
+        np.testing.assert_allclose(a, truth, rtol=1e-4, atol=2e-6)
+
+
 def test_lstm_sequence_op_without_state_gradients_and_second_order():
     from tinyopt.autograd.ops.lstm_sequence import lstm_sequence, lstm_steps
     projected, h0, c0, weight = _lstm_layer_inputs()

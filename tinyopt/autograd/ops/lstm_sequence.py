@@ -27,7 +27,7 @@ from ... import backend
 from ..mode import enable_grad, is_grad_enabled
 from ..tensor import Tensor, make_result
 from .linalg import linear
-from .recurrent import cell_forward, gate_values, lstm_cell, step_backward
+from .recurrent import lstm_cell, step_backward, step_forward
 from .shape import stack
 
 
@@ -51,11 +51,11 @@ def lstm_sequence(projected, h0, c0, weight_hh):
     gates = xp.empty((steps, batch, width), dtype=dtype)
     tanh_c = xp.empty((steps, batch, size), dtype=dtype)
     h, c, recurrent_t = h0.array, c0.array, weight_hh.array.T
+    z = xp.empty((batch, width), dtype=dtype)  # apart from gates[t]: the compiled pass vectorizes
     for t in range(steps):
-        z = xp.matmul(h, recurrent_t, out=gates[t])
+        xp.matmul(h, recurrent_t, out=z)
         z += projected.array[t]
-        gate_values(z, out=z)
-        tanh_c[t] = cell_forward(z, c, states[t, 0], states[t, 1])
+        tanh_c[t] = step_forward(z, c, gates[t], states[t, 0], states[t, 1])
         h, c = states[t, 0], states[t, 1]
     parents = (projected, h0, c0, weight_hh)
     out = make_result(states, parents, None, "lstm_sequence", saved=parents, saves_output=True)

@@ -13,20 +13,24 @@ gradients reaching h' and c', and t = tanh(c'):
     dz_i = dc_total g i (1 - i),   dz_f = dc_total c f (1 - f)
     dz_g = dc_total i (1 - g^2),   dz_o = dh t o (1 - o)
 
-The forward computes the four gates in four whole-array calls
-(``gate_values``) and writes h' and c' straight into the stacked output. A
+The forward (``step_forward``) writes h' and c' straight into the stacked
+output: on float32 NumPy arrays in one compiled pass with a vectorized tanh
+(``recurrent_kernel.py``), else the four gates in four whole-array calls
+(``gate_values``) and the cell in five (``cell_forward``). A
 plain backward takes the formulas below on the arrays the forward kept: in
 one compiled pass on NumPy arrays (``recurrent_kernel.py``), else as array
 calls; under ``create_graph=True`` the same formulas run on tensors
 recomputed from z and c with the graph recorded (``_gates``, ``_step``), so
-second derivatives are exact. (sigma(x) is evaluated as
-(1 + tanh(x / 2)) / 2, which never overflows.)
+second derivatives are exact. (Off the compiled pass, sigma(x) is evaluated
+as (1 + tanh(x / 2)) / 2, which never overflows.)
 """
+import numpy
+
 from ... import backend
 from ...kernels.conv_kernels import compiled_loops_take
 from ..mode import is_grad_enabled
 from ..tensor import Tensor, make_result
-from .recurrent_kernel import lstm_step_backward
+from .recurrent_kernel import lstm_step_backward, lstm_step_forward
 from .shape import cat
 
 
@@ -85,6 +89,16 @@ def cell_forward(values, c, h_new, c_new):
     return t
 
 
+def step_forward(z, c, values, h_new, c_new):
+    """Gate ``values`` of array ``z`` (N, 4H), h' and c' written from ``c``; return tanh(c').
+
+    float32 NumPy arrays take one compiled pass with a vectorized tanh
+    (``recurrent_kernel.py``); other dtypes and arrays the whole-array calls."""
+    if compiled_loops_take(z) and z.dtype == numpy.float32 and c.dtype == numpy.float32:
+        return lstm_step_forward(z, c, values, h_new, c_new)
+    return cell_forward(gate_values(z, out=values), c, h_new, c_new)
+
+
 def step_backward(values, c, t, dh, dc):
     """(dz, dc_prev) arrays from the gate ``values``, ``c``, t = tanh(c'), ``dh`` and ``dc``."""
     if compiled_loops_take(values):  # one compiled pass (recurrent_kernel.py)
@@ -97,9 +111,11 @@ def step_backward(values, c, t, dh, dc):
 
 def lstm_cell(z, c):
     """(h', c') of the module docstring stacked as (2, N, H), for z (N, 4H) and c (N, H)."""
-    values = gate_values(z.array)
-    data = backend.xp.empty((2,) + c.shape, dtype=values.dtype)
-    t = cell_forward(values, c.array, data[0], data[1])
+    xp = backend.xp
+    dtype = xp.result_type(z.array, c.array)
+    values = xp.empty(z.shape, dtype=dtype)
+    data = xp.empty((2,) + c.shape, dtype=dtype)
+    t = step_forward(z.array, c.array, values, data[0], data[1])
     out = make_result(data, (z, c), None, "lstm_cell")
     if out.requires_grad:
         def backward(grad):
