@@ -93,14 +93,14 @@ def _compile():
             for j in range(3 * size, 4 * size):  # o
                 row[j] = numpy.float32(sigmoid(numpy.float64(z_row[j])))
             c_row, h_out, c_out, t_out = c[n], h_new[n], c_new[n], t[n]
+            for j in range(size):  # f c and i g stored, so that no fused multiply-add
+                c_out[j] = row[size + j] * c_row[j]  # joins them: rounded as NumPy rounds
+                h_out[j] = row[j] * row[2 * size + j]
             for j in range(size):
-                i, f, g, o = row[j], row[size + j], row[2 * size + j], row[3 * size + j]
-                cell = f * c_row[j]
-                cell += i * g  # two float32 roundings, as NumPy's f c + i g
-                c_out[j] = cell
-                tanh_c = numpy.float32(tanh(numpy.float64(cell)))
+                c_out[j] += h_out[j]
+                tanh_c = numpy.float32(tanh(numpy.float64(c_out[j])))
                 t_out[j] = tanh_c
-                h_out[j] = o * tanh_c
+                h_out[j] = row[3 * size + j] * tanh_c
 
     @numba.njit(cache=True, error_model="numpy")
     def step_backward(gates, c, t, dh, dc, dz, dc_prev):
