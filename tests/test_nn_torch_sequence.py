@@ -1,4 +1,5 @@
-"""tinyopt.nn sequence layers against PyTorch: same weights, float64, 1e-10.
+"""tinyopt.nn sequence layers against PyTorch: same weights, float64, 1e-10 (and the float32
+LSTM as accurate as torch's float32).
 
 RNN (tanh and relu) and LSTM over layers, batch_first, initial states and
 unbatched input; CausalSelfAttention against scaled_dot_product_attention
@@ -49,6 +50,35 @@ def test_lstm(layers, batch_first, given, unbatched):
     state = (layers, 4) if unbatched else (layers, 2, 4)
     check_parity(lambda x, h, c: tiny(x, (h, c)), lambda x, h, c: ref(x, (h, c)),
                  x, normal(*state, seed=2), normal(*state, seed=3), modules=(tiny, ref))
+
+
+def test_float32_lstm_is_as_close_to_float64_as_torchs_float32():
+    """float32 takes the compiled gate pass with its own tanh and sigmoid
+    (``ops/recurrent_kernel.py``): measured against torch in float64, its output and
+    gradients are as accurate as torch's own float32 LSTM."""
+    ref64 = torch.nn.LSTM(8, 16, batch_first=True).double()
+    ref32 = torch.nn.LSTM(8, 16, batch_first=True)
+    ref32.load_state_dict({k: v.float() for k, v in ref64.state_dict().items()})
+    with tinyopt.backend.default_dtype_as("float32"):
+        tiny = nn.LSTM(8, 16, batch_first=True)
+    tiny.load_state_dict({k: v.detach().numpy().astype(np.float32)
+                          for k, v in ref64.state_dict().items()})
+    x, upstream = normal(4, 12, 8) * 2, normal(4, 12, 16, seed=4)
+
+    def run(module, tensor, dtype):
+        inputs = tensor(x.astype(dtype), requires_grad=True)
+        out = module(inputs)[0]
+        (out * tensor(upstream.astype(dtype))).sum().backward()
+        weight = dict(module.named_parameters())["weight_hh_l0"]
+        return [np.asarray(a.detach().numpy() if hasattr(a, "detach") else a.array, np.float64)
+                for a in (out, inputs.grad, weight.grad)]
+    found = run(tiny, tinyopt.tensor, np.float32)
+    assert tiny(tinyopt.tensor(x.astype(np.float32)))[0].dtype == np.float32
+    torch32, exact = run(ref32, torch.tensor, np.float32), run(ref64, torch.tensor, np.float64)
+    for what, a, b, truth in zip(("output", "input gradient", "weight_hh gradient"),
+                                 found, torch32, exact):
+        error, torch_error = np.abs(a - truth).max(), np.abs(b - truth).max()
+        assert error <= 2 * torch_error, (what, error, torch_error)
 
 
 def test_rnn_without_bias():
